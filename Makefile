@@ -1,0 +1,96 @@
+# Gradbook — the front door. `make book` builds the book; `make check` runs the tests and
+# prints the gradebook. Both install what is missing first (`make setup`).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+SWIFT ?= swift
+# Debian packages the book needs: OpenBLAS (matmul), graphviz (tape drawings), pandoc (the site).
+APT_PACKAGES := libopenblas-dev pkg-config graphviz pandoc
+# Swift sources that `swift format lint` checks.
+LINT_PATHS := Package.swift Sources Tests Chapters
+
+.PHONY: help setup book check test lint sync sync-check chapters site workbook grade bench \
+	bench-peers clean
+
+help:
+	@echo "make book       build the book: run every chapter (quick) and render book/site/"
+	@echo "make check      the tests: suite, listings, lint, chapters, site links, reader edition, gradebook"
+	@echo "make workbook   write the reader edition to reader-edition/ (exercises stubbed)"
+	@echo "make sync       refresh the chapters' code listings from the sources"
+	@echo "make bench      benchmarks (release build): table + .build/bench/latest.json"
+	@echo "make setup      install missing system packages ($(APT_PACKAGES))"
+
+setup:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "setup: system packages present ($(APT_PACKAGES))"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "setup: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "setup: missing packages:$$missing"; \
+	  echo "setup: run this once, then try again:  sudo apt-get install -y$$missing"; exit 1; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "setup: Swift 6 is needed: https://www.swift.org/install/linux/"; exit 1; }
+
+# ── the main job ────────────────────────────────────────────────────────────────────────
+book: setup
+	$(SWIFT) build -c release
+	bin=$$($(SWIFT) build -c release --show-bin-path); \
+	"$$bin/gradbook" run-chapters --bin-path "$$bin"; \
+	"$$bin/gradbook" render; \
+	"$$bin/gradbook" links
+
+# ── the tests ───────────────────────────────────────────────────────────────────────────
+# In the reader edition (READER-EDITION.md at the root) `make check` grades your exercises.
+check: setup
+	$(SWIFT) build --build-tests
+	@bin=$$($(SWIFT) build --show-bin-path); \
+	if [ -f READER-EDITION.md ]; then "$$bin/gradbook" grade; exit; fi; \
+	"$$bin/gradbook" sync --check; \
+	$(MAKE) --no-print-directory lint; \
+	$(SWIFT) test --skip-build --disable-xctest; \
+	"$$bin/gradbook" run-chapters --bin-path "$$bin"; \
+	"$$bin/gradbook" render; \
+	"$$bin/gradbook" links; \
+	"$$bin/gradbook" quotes; \
+	"$$bin/gradbook" workbook --verify; \
+	"$$bin/gradbook" grade
+
+test:
+	$(SWIFT) test --disable-xctest
+
+lint:
+	$(SWIFT) format lint --strict --recursive $(LINT_PATHS)
+	@echo "lint: swift format lint --strict is clean"
+
+sync:
+	$(SWIFT) run gradbook sync
+
+# Quick: listings only, no build of the package beyond the tool.
+sync-check:
+	$(SWIFT) run gradbook sync --check
+
+workbook:
+	$(SWIFT) run gradbook workbook
+
+grade:
+	$(SWIFT) build --build-tests
+	$(SWIFT) run gradbook grade
+
+# ── benchmarks ──────────────────────────────────────────────────────────────────────────
+bench: setup
+	$(SWIFT) build -c release --product gradbook-bench
+	mkdir -p .build/bench
+	"$$($(SWIFT) build -c release --show-bin-path)/gradbook-bench" --json .build/bench/latest.json
+
+# The peers (micrograd, PyTorch) in the same run, for ratios; needs PyPI.
+bench-peers: bench
+	test -x .peers/bin/python || python3 -m venv .peers
+	.peers/bin/pip install -q micrograd numpy
+	cd ../shared/peers && $(CURDIR)/.peers/bin/python micrograd_bench.py
+
+clean:
+	rm -rf .build book/site reader-edition

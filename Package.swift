@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Gradbook: one package, one library target per stage of the book, plus the support
+// targets that keep the stages honest (OpenBLAS, figures) and the book's own tool.
+let package = Package(
+  name: "Gradbook",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "Scalar", targets: ["Scalar"]),
+    .executable(name: "gradbook", targets: ["GradbookTool"]),
+    .executable(name: "gradbook-bench", targets: ["GradbookBench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // System and support targets.
+    .systemLibrary(
+      name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .target(name: "Figures"),
+
+    // Stage 1: scalar reverse-mode autodiff.
+    .target(
+      name: "Scalar", dependencies: ["Figures"],
+      swiftSettings: [
+        .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+      ]),
+
+    // Chapter executables.
+    .executableTarget(
+      name: "ch01-scalar",
+      dependencies: [
+        "Scalar", "Figures", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Chapters/01-scalar",
+      exclude: ["README.md"]),
+
+    // The book's tool: listings, workbook, gradebook, site.
+    .target(name: "BookKit"),
+    .executableTarget(
+      name: "GradbookTool",
+      dependencies: [
+        "BookKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // Benchmarks (`make bench`, release builds only).
+    .executableTarget(
+      name: "GradbookBench",
+      dependencies: [
+        "Scalar", "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // Tests mirror the sources.
+    .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
+    .testTarget(name: "ScalarTests", dependencies: ["Scalar"]),
+    .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
+  ]
+)

@@ -1,0 +1,233 @@
+import Foundation
+
+/// The book's frame: its title and the order of its chapters (`book/book.json`).
+public struct BookConfig: Codable, Sendable {
+  /// One chapter: its folder under `Chapters/`, title and executable.
+  public struct Chapter: Codable, Sendable {
+    /// The chapter number.
+    public var number: Int
+    /// The folder under `Chapters/`, such as `01-scalar`.
+    public var folder: String
+    /// The chapter's title.
+    public var title: String
+    /// The chapter's executable product, such as `ch01-scalar`.
+    public var executable: String
+  }
+
+  /// The book's title.
+  public var title: String
+  /// The line under the title.
+  public var subtitle: String
+  /// The chapters, in reading order.
+  public var chapters: [Chapter]
+
+  /// Reads `book/book.json` under `root`.
+  public static func load(root: URL) throws -> BookConfig {
+    let url = root.appendingPathComponent("book/book.json")
+    do {
+      return try JSONDecoder().decode(BookConfig.self, from: Data(contentsOf: url))
+    } catch {
+      throw BookError("\(url.path): cannot read the book's frame: \(error)")
+    }
+  }
+}
+
+/// Runs the chapters, renders the site with pandoc, and checks it.
+public enum Site {
+  /// The site folder, `book/site`.
+  public static func folder(root: URL) -> URL { root.appendingPathComponent("book/site") }
+
+  /// Runs every chapter's executable (already built, found in `binPath`) in its quick mode,
+  /// writing its figures to `site/FOLDER/figures/` and its output to `site/FOLDER/output.txt`.
+  public static func runChapters(
+    _ config: BookConfig, root: URL, binPath: URL, extraArguments: [String] = []
+  ) throws {
+    for chapter in config.chapters {
+      let out = folder(root: root).appendingPathComponent(chapter.folder)
+      try FileManager.default.createDirectory(
+        at: out.appendingPathComponent("figures"), withIntermediateDirectories: true)
+      say("── \(chapter.executable) ──")
+      let result = try Shell.run(
+        [
+          binPath.appendingPathComponent(chapter.executable).path, "--quick", "--output",
+          out.appendingPathComponent("figures").path,
+        ] + extraArguments,
+        in: root, echo: true)
+      guard result.status == 0 else {
+        throw BookError(
+          "\(chapter.executable) failed with exit status \(result.status); its output is above")
+      }
+      try result.output.write(
+        to: out.appendingPathComponent("output.txt"), atomically: true, encoding: .utf8)
+    }
+  }
+
+  /// Renders every chapter and the index page to HTML with pandoc.
+  public static func render(_ config: BookConfig, root: URL) throws {
+    let site = folder(root: root)
+    let fm = FileManager.default
+    try fm.createDirectory(at: site, withIntermediateDirectories: true)
+    let style = site.appendingPathComponent("style.css")
+    if fm.fileExists(atPath: style.path) { try fm.removeItem(at: style) }
+    try fm.copyItem(at: root.appendingPathComponent("book/style.css"), to: style)
+    let template = root.appendingPathComponent("book/template.html").path
+    let filter = root.appendingPathComponent("book/links.lua").path
+
+    // The index: the book's front page and its table of contents.
+    var toc = ""
+    for chapter in config.chapters {
+      toc += "\(chapter.number). [\(chapter.title)](\(chapter.folder)/index.html)\n"
+    }
+    let front = try String(
+      contentsOf: root.appendingPathComponent("book/index.md"), encoding: .utf8)
+    let indexSource = site.appendingPathComponent("index.md")
+    try (front.replacingOccurrences(of: "{{toc}}", with: toc)).write(
+      to: indexSource, atomically: true, encoding: .utf8)
+    try pandoc(
+      input: [indexSource.path], output: site.appendingPathComponent("index.html").path,
+      template: template, filter: filter,
+      variables: ["book-title": config.title, "root": ".", "pagetitle": config.title],
+      root: root)
+
+    for (i, chapter) in config.chapters.enumerated() {
+      let out = site.appendingPathComponent(chapter.folder)
+      try fm.createDirectory(at: out, withIntermediateDirectories: true)
+      var inputs = [root.appendingPathComponent("Chapters/\(chapter.folder)/README.md").path]
+      let outputFile = out.appendingPathComponent("output.txt")
+      if let output = try? String(contentsOf: outputFile, encoding: .utf8) {
+        let section = out.appendingPathComponent("program-output.md")
+        try """
+
+        ## Program output {#program-output}
+
+        What `swift run \(chapter.executable) --quick` printed when this page was built:
+
+        ```text
+        \(output.trimmingCharacters(in: .whitespacesAndNewlines))
+        ```
+
+        """.write(to: section, atomically: true, encoding: .utf8)
+        inputs.append(section.path)
+      }
+      var variables = [
+        "book-title": config.title, "root": "..",
+        "pagetitle": "\(chapter.number). \(chapter.title) — \(config.title)",
+      ]
+      if i > 0 {
+        let previous = config.chapters[i - 1]
+        variables["prev-url"] = "../\(previous.folder)/index.html"
+        variables["prev-title"] = "\(previous.number). \(previous.title)"
+      }
+      if i + 1 < config.chapters.count {
+        let next = config.chapters[i + 1]
+        variables["next-url"] = "../\(next.folder)/index.html"
+        variables["next-title"] = "\(next.number). \(next.title)"
+      }
+      try pandoc(
+        input: inputs, output: out.appendingPathComponent("index.html").path,
+        template: template, filter: filter, variables: variables, root: root,
+        resourcePath: root.appendingPathComponent("Chapters/\(chapter.folder)").path)
+    }
+  }
+
+  static func pandoc(
+    input: [String], output: String, template: String, filter: String,
+    variables: [String: String], root: URL, resourcePath: String? = nil
+  ) throws {
+    var arguments = [
+      "pandoc", "--from", "markdown+tex_math_dollars", "--to", "html5", "--standalone",
+      "--mathml", "--highlight-style", "pygments", "--template", template, "--lua-filter",
+      filter, "--toc", "--toc-depth", "2", "--output", output,
+    ]
+    for (key, value) in variables.sorted(by: { $0.key < $1.key }) {
+      arguments += ["--variable", "\(key)=\(value)"]
+    }
+    if let resourcePath { arguments += ["--resource-path", resourcePath] }
+    let result = try Shell.run(arguments + input, in: root)
+    guard result.status == 0 else {
+      throw BookError("pandoc failed on \(input.joined(separator: ", ")): \(result.output)")
+    }
+  }
+
+  /// Every local link and image of the site's HTML that does not resolve.
+  public static func brokenLinks(site: URL) throws -> [String] {
+    let pattern = try NSRegularExpression(pattern: #"(?:href|src)="([^"]*)""#)
+    var broken: [String] = []
+    let pages = try Project.files(under: ["."], root: site, ext: "html")
+    guard !pages.isEmpty else { return ["\(site.path): no HTML pages (run `make book` first)"] }
+    for page in pages {
+      let url = site.appendingPathComponent(page)
+      let html = try String(contentsOf: url, encoding: .utf8)
+      for match in pattern.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
+        guard let range = Range(match.range(at: 1), in: html) else { continue }
+        let target = String(html[range])
+        if target.isEmpty || target.hasPrefix("#") || target.contains("://")
+          || target.hasPrefix("mailto:") || target.hasPrefix("data:")
+        {
+          continue
+        }
+        let path = String(target.split(separator: "#", maxSplits: 1).first ?? "")
+        let resolved = url.deletingLastPathComponent().appendingPathComponent(
+          path.removingPercentEncoding ?? path)
+        if !FileManager.default.fileExists(atPath: resolved.path) {
+          broken.append("\(page): \(target) does not resolve")
+        }
+      }
+    }
+    return broken
+  }
+
+  /// Quoted output that the chapter's program did not print.
+  ///
+  /// A chapter quotes its program with a block right after `<!-- output: EXECUTABLE -->`;
+  /// every non-blank line of that block must be a line the program printed in the run
+  /// whose output is in `site/FOLDER/output.txt`.
+  public static func staleQuotes(_ config: BookConfig, root: URL) throws -> [String] {
+    let marker = try NSRegularExpression(pattern: #"^<!-- output: ([A-Za-z0-9_-]+) -->\s*$"#)
+    var problems: [String] = []
+    for chapter in config.chapters {
+      let file = "Chapters/\(chapter.folder)/README.md"
+      let lines = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+        .components(separatedBy: "\n")
+      let outputURL = folder(root: root).appendingPathComponent("\(chapter.folder)/output.txt")
+      guard let output = try? String(contentsOf: outputURL, encoding: .utf8) else {
+        problems.append("\(outputURL.path) is missing: run the chapters first")
+        continue
+      }
+      let printed = Set(
+        output.components(separatedBy: "\n").map {
+          $0.trimmingCharacters(in: .whitespaces)
+        })
+      var i = 0
+      while i < lines.count {
+        if let m = RegionParser.match(marker, lines[i]) {
+          guard m[1] == chapter.executable else {
+            problems.append(
+              "\(file):\(i + 1): quotes \(m[1]), but this chapter's program is \(chapter.executable)"
+            )
+            i += 1
+            continue
+          }
+          guard i + 1 < lines.count, lines[i + 1].hasPrefix("```"),
+            let close = Listings.closingFence(lines, from: i + 1)
+          else {
+            problems.append("\(file):\(i + 1): output marker not followed by a ``` block")
+            i += 1
+            continue
+          }
+          for j in (i + 2)..<close {
+            let quoted = lines[j].trimmingCharacters(in: .whitespaces)
+            if !quoted.isEmpty, quoted != "…", !printed.contains(quoted) {
+              problems.append(
+                "\(file):\(j + 1): the program did not print this line: \(quoted)")
+            }
+          }
+          i = close + 1
+        } else {
+          i += 1
+        }
+      }
+    }
+    return problems
+  }
+}

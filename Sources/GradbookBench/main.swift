@@ -1,0 +1,94 @@
+import ArgumentParser
+import CBLAS
+import Foundation
+import Scalar
+
+/// `make bench`: the book's benchmarks, as a table and as JSON. Release builds only.
+@main
+struct GradbookBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gradbook-bench", abstract: "Gradbook's benchmarks (build with -c release).")
+
+  @Option(help: "Write the results as JSON to this file.")
+  var json: String?
+
+  @Option(help: "Timed repetitions per benchmark (the median is reported).")
+  var repetitions = 25
+
+  func run() throws {
+    #if DEBUG
+      print("warning: this is a debug build; benchmark numbers mean nothing (use -c release)")
+    #endif
+    let core = String(cString: openblas_get_corename())
+    let threads = openblas_get_num_threads()
+    let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)"
+    print("Gradbook benchmarks — \(Date())")
+    print("OpenBLAS kernel: \(core), \(threads) threads, OPENBLAS_CORETYPE=\(coretype)")
+    print()
+
+    var results: [[String: Any]] = []
+    let scalar = scalarMLP(repetitions: repetitions)
+    results.append(scalar)
+    print("benchmark                                           median     detail")
+    print(String(repeating: "─", count: 96))
+    print(
+      "scalar MLP(2,[16,16,1]) fwd+bwd, 100 points         "
+        + "\(ms(scalar["total_ms"] as! Double))   "
+        + "fwd \(ms(scalar["forward_ms"] as! Double)), bwd \(ms(scalar["backward_ms"] as! Double)), "
+        + "\(scalar["nodes"] as! Int) nodes, "
+        + String(format: "%.1f M nodes/s", (scalar["nodes_per_second"] as! Double) / 1e6))
+    print(
+      "  micrograd (../shared/peers/micrograd_bench.py, GC off) ≈ 190 ms on this machine: "
+        + String(format: "%.0f× faster", 190 / (scalar["total_ms"] as! Double)))
+
+    if let json {
+      let document: [String: Any] = [
+        "date": ISO8601DateFormatter().string(from: Date()),
+        "openblas_core": core, "openblas_threads": Int(threads),
+        "openblas_coretype_env": coretype, "results": results,
+      ]
+      let data = try JSONSerialization.data(
+        withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+      try data.write(to: URL(fileURLWithPath: json))
+      print("\nwrote \(json)")
+    }
+  }
+
+  /// Forward and backward of micrograd's demo loss: MLP(2, [16, 16, 1]) over 100 two-moons
+  /// points, mean hinge loss + 1e-4 · L2, then an SGD step (not timed), as the peer does.
+  func scalarMLP(repetitions: Int) -> [String: Any] {
+    let (xs, ys) = makeMoons(count: 100, noise: 0.1, seed: 1)
+    let model = MLP(inputCount: 2, layerSizes: [16, 16, 1])
+    let parameters = model.parameters
+    var forward: [Double] = []
+    var backward: [Double] = []
+    var total: [Double] = []
+    var nodes = 0
+    for step in 0..<(repetitions + 3) {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let inputs = xs.map { row in row.map { Value($0) } }
+      let scores = inputs.map { model($0)[0] }
+      let loss = hingeLoss(scores: scores, labels: ys) + l2Penalty(parameters, alpha: 1e-4)
+      let t1 = DispatchTime.now().uptimeNanoseconds
+      parameters.zeroGrad()
+      loss.backward()
+      let t2 = DispatchTime.now().uptimeNanoseconds
+      if step == 0 { nodes = loss.topologicalOrder().count }
+      sgdStep(parameters, learningRate: 1.0 - 0.9 * Double(step) / 100)
+      if step >= 3 {
+        forward.append(Double(t1 - t0) / 1e6)
+        backward.append(Double(t2 - t1) / 1e6)
+        total.append(Double(t2 - t0) / 1e6)
+      }
+    }
+    let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] }
+    return [
+      "name": "scalar_mlp_fwd_bwd", "nodes": nodes, "forward_ms": median(forward),
+      "backward_ms": median(backward), "total_ms": median(total),
+      "nodes_per_second": Double(nodes) / (median(total) / 1e3),
+      "peer_micrograd_ms": 190.0,
+    ]
+  }
+
+  func ms(_ x: Double) -> String { String(format: "%7.2f ms", x) }
+}

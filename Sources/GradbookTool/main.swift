@@ -1,0 +1,239 @@
+import ArgumentParser
+import BookKit
+import Foundation
+
+/// The book's own tool: listings, chapters, site, gradebook and reader edition.
+@main
+struct GradbookCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gradbook",
+    abstract: "Keeps the book honest: listings, chapters, site, gradebook, reader edition.",
+    subcommands: [
+      Sync.self, RunChapters.self, Render.self, Links.self, Quotes.self, Grade.self,
+      MakeWorkbook.self,
+    ])
+}
+
+/// Options every subcommand takes.
+struct RootOption: ParsableArguments {
+  @Option(help: "The package root (default: the current folder).")
+  var root: String = FileManager.default.currentDirectoryPath
+
+  var url: URL { URL(fileURLWithPath: root).standardizedFileURL }
+}
+
+/// Prints a problem list and fails when it is not empty.
+func fail(on problems: [String], what: String) throws {
+  guard !problems.isEmpty else { return }
+  for problem in problems { say("  ✘ \(problem)") }
+  say("\(what): \(problems.count) problem\(problems.count == 1 ? "" : "s")")
+  throw ExitCode.failure
+}
+
+struct Sync: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Refresh the chapters' listings from the marked regions of the code.")
+
+  @OptionGroup var root: RootOption
+  @Flag(help: "Change nothing; fail if a listing is stale or a marker dangles.")
+  var check = false
+
+  func run() throws {
+    let project = try Project(root: root.url)
+    let updates = try project.syncedMarkdown()
+    if check {
+      try fail(
+        on: updates.flatMap { $0.stale.map { "stale listing at \($0) (run `make sync`)" } },
+        what: "listings")
+      let count = project.regions.values.joined().filter { $0.kind == .listing }.count
+      say("listings: \(count) listings in sync with the sources")
+      return
+    }
+    for update in updates {
+      try update.text.write(
+        to: root.url.appendingPathComponent(update.file), atomically: true, encoding: .utf8)
+      for stale in update.stale { say("updated \(stale)") }
+    }
+    if updates.isEmpty { say("listings: all in sync") }
+  }
+}
+
+struct RunChapters: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run-chapters",
+    abstract: "Run every chapter's executable in quick mode; keep its output and figures.")
+
+  @OptionGroup var root: RootOption
+  @Option(help: "The folder holding the built executables (`swift build --show-bin-path`).")
+  var binPath: String
+
+  func run() throws {
+    let config = try BookConfig.load(root: root.url)
+    try Site.runChapters(config, root: root.url, binPath: URL(fileURLWithPath: binPath))
+  }
+}
+
+struct Render: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Render the book to HTML under book/site with pandoc.")
+
+  @OptionGroup var root: RootOption
+
+  func run() throws {
+    let config = try BookConfig.load(root: root.url)
+    try Site.render(config, root: root.url)
+    say("book: \(Site.folder(root: root.url).path)/index.html")
+  }
+}
+
+struct Links: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check that every local link and image in the rendered site resolves.")
+
+  @OptionGroup var root: RootOption
+
+  func run() throws {
+    let site = Site.folder(root: root.url)
+    try fail(on: try Site.brokenLinks(site: site), what: "links")
+    say("links: every local link and image in \(site.path) resolves")
+  }
+}
+
+struct Quotes: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check that the output the prose quotes is what the chapters printed.")
+
+  @OptionGroup var root: RootOption
+
+  func run() throws {
+    let config = try BookConfig.load(root: root.url)
+    try fail(on: try Site.staleQuotes(config, root: root.url), what: "quoted output")
+    say("quoted output: every quoted line was printed by its chapter's program")
+  }
+}
+
+struct Grade: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run each exercise's tests in its own process and print the gradebook.",
+    discussion: "The package and its tests must be built (`swift build --build-tests`).")
+
+  @OptionGroup var root: RootOption
+  @Option(help: "Where to write the grades as JSON.")
+  var json: String = ".build/gradebook.json"
+  @Flag(help: "Print only the gradebook, not each exercise's progress.")
+  var quiet = false
+
+  func run() throws {
+    let project = try Project(root: root.url)
+    let exercises = try project.exercises()
+    let config = try BookConfig.load(root: root.url)
+    let grades = try Gradebook.grade(
+      exercises, packageRoot: root.url,
+      logFolder: root.url.appendingPathComponent(".build/gradebook-logs"),
+      progress: { message in
+        if !quiet {
+          say(message)
+        }
+      })
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let jsonURL = URL(fileURLWithPath: json, relativeTo: root.url)
+    try FileManager.default.createDirectory(
+      at: jsonURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try encoder.encode(grades).write(to: jsonURL)
+    let titles = Dictionary(uniqueKeysWithValues: config.chapters.map { ($0.number, $0.title) })
+    say()
+    say("Gradebook")
+    say(Gradebook.table(grades, chapterTitles: titles))
+    let tests = grades.map(\.tests).reduce(0, +)
+    let passed = grades.map(\.passed).reduce(0, +)
+    say("(each exercise's test log: .build/gradebook-logs/)")
+    say("gradebook: \(passed) passed, \(tests - passed) failed")
+    if grades.contains(where: { !$0.isDone }) { throw ExitCode.failure }
+  }
+}
+
+struct MakeWorkbook: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "workbook",
+    abstract: "Write the reader edition: the package with every exercise replaced by a stub.")
+
+  @OptionGroup var root: RootOption
+  @Option(help: "Where to write it.")
+  var output = "reader-edition"
+  @Flag(
+    help: """
+      Also prove it: it holds no solution text, it builds, and grading it completes with \
+      every exercise not done.
+      """)
+  var verify = false
+
+  func run() throws {
+    guard !Workbook.isReaderEdition(root.url) else {
+      say("This is already a reader edition: fill in the exercises and run `make check`.")
+      return
+    }
+    let project = try Project(root: root.url)
+    let destination = URL(fileURLWithPath: output, relativeTo: root.url).standardizedFileURL
+    try Workbook.write(project, to: destination)
+    let exercises = try project.exercises()
+    say("reader edition: \(destination.path) (\(exercises.count) exercises stubbed)")
+    guard verify else { return }
+
+    // 1. No solution text, and every exercise region holds exactly its stub.
+    var problems = try Workbook.leaks(of: project, in: destination)
+    let reader = try Project(root: destination)
+    let readerExercises = try reader.exercises()
+    if readerExercises.map(\.id) != exercises.map(\.id) {
+      problems.append("the reader edition's exercises differ from the reference's")
+    }
+    for exercise in readerExercises {
+      let lines = reader.sourceLines[exercise.region.file]!
+      let body = Array(lines[(exercise.region.begin + 1)..<exercise.region.end])
+      if body != RegionParser.stub(for: exercise.region) {
+        problems.append("\(exercise.region.file): exercise \(exercise.id) is not its stub")
+      }
+    }
+    try fail(on: problems, what: "reader edition")
+    say("reader edition: no solution text; every exercise holds its stub")
+
+    // 2. It builds, and the grader runs to the end with every exercise not done.
+    say("reader edition: building (swift build --build-tests)…")
+    let build = try Shell.run(["swift", "build", "--build-tests"], in: destination)
+    guard build.status == 0 else {
+      say(build.output)
+      try fail(on: ["the reader edition does not build (output above)"], what: "reader edition")
+      return
+    }
+    say("reader edition: grading it (each exercise in its own process)…")
+    let gradesFile = destination.appendingPathComponent(".build/gradebook.json")
+    try? FileManager.default.removeItem(at: gradesFile)
+    let grading = try Shell.run(
+      ["swift", "run", "--skip-build", "gradbook", "grade", "--quiet"], in: destination)
+    try grading.output.write(
+      to: destination.appendingPathComponent(".build/grading.log"), atomically: true,
+      encoding: .utf8)
+    guard let data = try? Data(contentsOf: gradesFile),
+      let grades = try? JSONDecoder().decode([BookKit.Grade].self, from: data)
+    else {
+      try fail(
+        on: [
+          "grading the reader edition did not complete (see \(destination.path)/.build/grading.log)"
+        ],
+        what: "reader edition")
+      return
+    }
+    let done = grades.filter(\.isDone).map(\.exercise)
+    if grades.count != exercises.count {
+      problems.append("graded \(grades.count) exercises, expected \(exercises.count)")
+    }
+    if !done.isEmpty {
+      problems.append("exercises graded done with only a stub: \(done.joined(separator: ", "))")
+    }
+    try fail(on: problems, what: "reader edition")
+    let stubs = grades.filter(\.isStub).count
+    say(
+      "reader edition: builds; grading completed with all \(grades.count) exercises not done "
+        + "(\(stubs) stopped at their own stub, each in its own process)")
+  }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+@testable import BookKit
+
+/// A throwaway package layout in a temporary folder.
+struct Scratch {
+  let root: URL
+
+  init() throws {
+    root = FileManager.default.temporaryDirectory
+      .appendingPathComponent("bookkit-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+  }
+
+  func write(_ path: String, _ text: String) throws {
+    let url = root.appendingPathComponent(path)
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+  }
+
+  func read(_ path: String) throws -> String {
+    try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+  }
+
+  func remove() { try? FileManager.default.removeItem(at: root) }
+}
+
+@Suite("Project: sync, stale listings and dangling markers")
+struct ProjectTests {
+  let code = "// listing: two\nlet two = 2\n// end listing: two\n"
+
+  @Test("a stale listing is found, rewritten by sync, then in sync")
+  func staleThenSynced() throws {
+    let scratch = try Scratch()
+    defer { scratch.remove() }
+    try scratch.write("Sources/M/A.swift", code)
+    try scratch.write(
+      "Chapters/01-x/README.md", "# X\n<!-- listing: Sources/M/A.swift#two -->\n```swift\n```\n")
+    let project = try Project(root: scratch.root)
+    let updates = try project.syncedMarkdown()
+    #expect(updates.count == 1)
+    #expect(updates[0].stale == ["Chapters/01-x/README.md:2: Sources/M/A.swift#two"])
+    #expect(updates[0].text.contains("```swift\nlet two = 2\n```"))
+    try scratch.write(updates[0].file, updates[0].text)
+    #expect(try Project(root: scratch.root).syncedMarkdown().isEmpty)
+
+    // Editing the marked region makes the listing stale again.
+    try scratch.write("Sources/M/A.swift", code.replacingOccurrences(of: "2", with: "3"))
+    #expect(try Project(root: scratch.root).syncedMarkdown().count == 1)
+  }
+
+  @Test("a listing region that no chapter shows is a dangling marker")
+  func danglingRegion() throws {
+    let scratch = try Scratch()
+    defer { scratch.remove() }
+    try scratch.write("Sources/M/A.swift", code)
+    try scratch.write("Chapters/01-x/README.md", "# X\n")
+    #expect {
+      try Project(root: scratch.root).syncedMarkdown()
+    } throws: { "\($0)".contains("listing 'two' is shown by no chapter") }
+  }
+
+  @Test("a reference to a missing region or file is an error")
+  func missingRegion() throws {
+    let scratch = try Scratch()
+    defer { scratch.remove() }
+    try scratch.write("Sources/M/A.swift", code)
+    try scratch.write(
+      "Chapters/01-x/README.md",
+      "<!-- listing: Sources/M/A.swift#two -->\n```swift\n```\n"
+        + "<!-- listing: Sources/M/A.swift#three -->\n```swift\n```\n")
+    #expect {
+      try Project(root: scratch.root).syncedMarkdown()
+    } throws: { "\($0)".contains("no '// listing: three' region in Sources/M/A.swift") }
+    try scratch.write(
+      "Chapters/01-x/README.md", "<!-- listing: Sources/M/B.swift#two -->\n```swift\n```\n")
+    #expect {
+      try Project(root: scratch.root).syncedMarkdown()
+    } throws: { "\($0)".contains("Sources/M/B.swift does not exist") }
+  }
+}
+
+@Suite("Gradebook: counting Swift Testing's output")
+struct GradebookTests {
+  @Test("counts started and passed tests, not suites")
+  func counts() {
+    let output = """
+      ◇ Test run started.
+      ◇ Suite "S" started.
+      ◇ Test "a" started.
+      ◇ Test "b" started.
+      ◇ Test c() started.
+      ✔ Test "a" passed after 0.001 seconds.
+      ✘ Test "b" recorded an issue at X.swift:3:5: Expectation failed
+      ✘ Test "b" failed after 0.002 seconds with 1 issue.
+      ✔ Suite "S" passed after 0.003 seconds.
+      ✘ Test run with 3 tests in 1 suite failed after 0.003 seconds with 1 issue.
+      """
+    #expect(Gradebook.counts(in: output) == TestRunCounts(started: 3, passed: 1))
+  }
+
+  @Test("a test that never finished (a trap) is started but not passed")
+  func trapped() {
+    let output = "◇ Test \"a\" started.\nFatal error: Exercise 1.1 is not done yet\n"
+    #expect(Gradebook.counts(in: output) == TestRunCounts(started: 1, passed: 0))
+  }
+
+  @Test("an exercise is done only if some test ran, all passed, and the run succeeded")
+  func done() {
+    func grade(_ tests: Int, _ passed: Int, _ status: Int32) -> Grade {
+      Grade(
+        exercise: "1.1", chapter: 1, title: "t", tests: tests, passed: passed,
+        exitStatus: status, crashed: status > 128, isStub: false, points: 10)
+    }
+    #expect(grade(2, 2, 0).isDone && grade(2, 2, 0).earned == 10)
+    #expect(!grade(0, 0, 0).isDone, "a filter that matched nothing fails")
+    #expect(!grade(2, 1, 1).isDone)
+    #expect(!grade(1, 1, 134).isDone, "a crash after the last test fails")
+  }
+
+  @Test("the table lists every exercise and the totals")
+  func table() {
+    let grades = [
+      Grade(
+        exercise: "1.1", chapter: 1, title: "Multiply", tests: 2, passed: 2, exitStatus: 0,
+        crashed: false, isStub: false, points: 10),
+      Grade(
+        exercise: "1.2", chapter: 1, title: "Tanh", tests: 1, passed: 0, exitStatus: 133,
+        crashed: true, isStub: false, points: 10),
+    ]
+    let table = Gradebook.table(grades, chapterTitles: [1: "Scalar autodiff"])
+    #expect(table.contains("1.1") && table.contains("passed") && table.contains("crashed"))
+    #expect(table.contains("1 of 2 exercises done"))
+    #expect(table.contains("10/20"))
+  }
+}
