@@ -26,6 +26,8 @@ public final class Value {
 
   /// Scratch flag of the topological sort; false between sorts.
   var visited = false
+  /// The length of the longest path from a leaf to this value (0 for a leaf).
+  let depth: UInt32
 
   /// Creates a leaf: an input or a parameter.
   public init(_ data: Double, label: String = "") {
@@ -36,6 +38,7 @@ public final class Value {
     self.rhs = nil
     self.lhsDerivative = 0
     self.rhsDerivative = 0
+    self.depth = 0
   }
 
   /// Creates the result of an operation from its inputs and their local derivatives.
@@ -50,16 +53,18 @@ public final class Value {
     self.rhs = rhs
     self.lhsDerivative = lhsDerivative
     self.rhsDerivative = rhsDerivative
+    self.depth = max(lhs.depth, rhs?.depth ?? 0) &+ 1
   }
 
   /// Releases a long chain without recursing once per node.
   ///
   /// Swift frees an object's stored references as part of freeing the object, so a
   /// 100,000-node chain would be freed by 100,000 nested calls and overflow the stack.
-  /// Instead the first node to go takes its inputs into a worklist and frees them one
-  /// by one, detaching the inputs of each node it is the last owner of.
+  /// Instead a deep node takes its inputs into a worklist and frees them one by one,
+  /// detaching the inputs of each node it is the last owner of. Shallow graphs (the
+  /// usual case) are freed the ordinary way, which is faster.
   deinit {
-    guard lhs != nil || rhs != nil else { return }
+    guard depth > 1_000 else { return }
     var pending: [Value] = []
     if let lhs { pending.append(lhs) }
     if let rhs { pending.append(rhs) }
