@@ -10,9 +10,11 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev pkg-config graphviz pandoc
 # Swift sources that `swift format lint` checks.
 LINT_PATHS := Package.swift Sources Tests Chapters
+# The peers' reference scripts (PyTorch, micrograd), beside this checkout.
+PEERS := ../shared/peers
 
 .PHONY: help setup book check test lint sync sync-check chapters site workbook grade bench \
-	bench-peers clean
+	peers clean
 
 help:
 	@echo "make book       build the book: run every chapter (quick) and render book/site/"
@@ -20,6 +22,7 @@ help:
 	@echo "make workbook   write the reader edition to reader-edition/ (exercises stubbed)"
 	@echo "make sync       refresh the chapters' code listings from the sources"
 	@echo "make bench      benchmarks (release build): table + .build/bench/latest.json"
+	@echo "make peers      set up the peer scripts (micrograd) so that make bench runs them too"
 	@echo "make setup      install missing system packages ($(APT_PACKAGES))"
 
 setup:
@@ -84,13 +87,19 @@ grade:
 bench: setup
 	$(SWIFT) build -c release --product gradbook-bench
 	mkdir -p .build/bench
-	"$$($(SWIFT) build -c release --show-bin-path)/gradbook-bench" --json .build/bench/latest.json
+	@peers=""; \
+	if [ -x .peers/bin/python ] && [ -d $(PEERS) ]; then \
+	  echo "bench: running the micrograd peer ($(PEERS)/micrograd_bench.py)…"; \
+	  (cd $(PEERS) && $(CURDIR)/.peers/bin/python micrograd_bench.py) > .build/bench/micrograd.txt; \
+	  peers="--micrograd .build/bench/micrograd.txt"; \
+	else echo "bench: peers not set up (make peers) — ratios use the figures in $(PEERS)/README.md"; fi; \
+	"$$($(SWIFT) build -c release --show-bin-path)/gradbook-bench" --json .build/bench/latest.json $$peers
 
-# The peers (micrograd, PyTorch) in the same run, for ratios; needs PyPI.
-bench-peers: bench
+# The peer scripts' Python environment (micrograd; needs PyPI). `make bench` then runs them
+# in the same session for side-by-side ratios.
+peers:
 	test -x .peers/bin/python || python3 -m venv .peers
 	.peers/bin/pip install -q micrograd numpy
-	cd ../shared/peers && $(CURDIR)/.peers/bin/python micrograd_bench.py
 
 clean:
 	rm -rf .build book/site reader-edition

@@ -15,6 +15,9 @@ struct GradbookBench: ParsableCommand {
   @Option(help: "Timed repetitions per benchmark (the median is reported).")
   var repetitions = 25
 
+  @Option(help: "Output of ../shared/peers/micrograd_bench.py from the same run, for ratios.")
+  var micrograd: String?
+
   func run() throws {
     #if DEBUG
       print("warning: this is a debug build; benchmark numbers mean nothing (use -c release)")
@@ -27,8 +30,7 @@ struct GradbookBench: ParsableCommand {
     print()
 
     var results: [[String: Any]] = []
-    let scalar = scalarMLP(repetitions: repetitions)
-    results.append(scalar)
+    var scalar = scalarMLP(repetitions: repetitions)
     print("benchmark                                           median     detail")
     print(String(repeating: "─", count: 96))
     print(
@@ -37,9 +39,20 @@ struct GradbookBench: ParsableCommand {
         + "fwd \(ms(scalar["forward_ms"] as! Double)), bwd \(ms(scalar["backward_ms"] as! Double)), "
         + "\(scalar["nodes"] as! Int) nodes, "
         + String(format: "%.1f M nodes/s", (scalar["nodes_per_second"] as! Double) / 1e6))
-    print(
-      "  micrograd (../shared/peers/micrograd_bench.py, GC off) ≈ 190 ms on this machine: "
-        + String(format: "%.0f× faster", 190 / (scalar["total_ms"] as! Double)))
+    let total = scalar["total_ms"] as! Double
+    if let micrograd, let peer = try microgradFigures(micrograd) {
+      scalar["peer_micrograd_gc_off_ms"] = peer.gcOff
+      scalar["peer_micrograd_gc_on_ms"] = peer.gcOn
+      print(
+        "  micrograd, same run: "
+          + String(format: "%.0f ms with GC off (%.1f× slower), ", peer.gcOff, peer.gcOff / total)
+          + String(format: "%.0f ms with GC on (%.1f× slower)", peer.gcOn, peer.gcOn / total))
+    } else {
+      print(
+        "  micrograd: not run (make peers, then make bench); ../shared/peers/README.md "
+          + String(format: "quotes 190 ms with GC off: %.1f× slower", 190 / total))
+    }
+    results.append(scalar)
 
     if let json {
       let document: [String: Any] = [
@@ -86,8 +99,25 @@ struct GradbookBench: ParsableCommand {
       "name": "scalar_mlp_fwd_bwd", "nodes": nodes, "forward_ms": median(forward),
       "backward_ms": median(backward), "total_ms": median(total),
       "nodes_per_second": Double(nodes) / (median(total) / 1e3),
-      "peer_micrograd_ms": 190.0,
     ]
+  }
+
+  /// The median step times of micrograd with Python's GC off and on, from the `RESULT`
+  /// lines of `micrograd_bench.py` (the fastest of its runs of each kind).
+  func microgradFigures(_ path: String) throws -> (gcOff: Double, gcOn: Double)? {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var off: [Double] = []
+    var on: [Double] = []
+    for line in text.split(separator: "\n") where line.hasPrefix("RESULT ") {
+      guard
+        let object = try JSONSerialization.jsonObject(with: Data(line.dropFirst(7).utf8))
+          as? [String: Any],
+        let gc = object["gc"] as? Bool, let step = object["step_ms"] as? Double
+      else { continue }
+      if gc { on.append(step) } else { off.append(step) }
+    }
+    guard let bestOff = off.min(), let bestOn = on.min() else { return nil }
+    return (bestOff, bestOn)
   }
 
   func ms(_ x: Double) -> String { String(format: "%7.2f ms", x) }

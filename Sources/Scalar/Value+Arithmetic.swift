@@ -5,7 +5,7 @@ import Foundation
 
 extension Value {
   // listing: add
-  /// Sum: ∂(a + b)/∂a = 1 and ∂(a + b)/∂b = 1.
+  /// Sum: ∂(a + b)/∂a = 1 and ∂(a + b)/∂b = 1 (gradients pass through unchanged).
   public static func + (lhs: Value, rhs: Value) -> Value {
     Value(lhs.data + rhs.data, op: .add, lhs, 1, rhs, 1)
   }
