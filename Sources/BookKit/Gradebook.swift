@@ -18,6 +18,8 @@ public struct Grade: Codable, Equatable, Sendable {
   public var crashed: Bool
   /// Whether the exercise still holds its stub (its tests stopped at it).
   public var isStub: Bool = false
+  /// Another exercise whose stub stopped these tests (they build on it), if any.
+  public var blockedBy: String? = nil
   /// The points it is worth.
   public var points: Int
   /// Whether it passed: at least one test ran, all of them passed, and the run succeeded.
@@ -69,33 +71,40 @@ public enum Gradebook {
   }
 
   /// Runs every exercise's tests (the package must already be built with its tests) and
-  /// returns the grades; each run's output goes to `logFolder/ex-C.N.log`.
+  /// returns the grades; each run's output goes to `logFolder/ex-C.N.log`. A run longer than
+  /// `timeLimit` seconds (an endless loop in an exercise) is stopped and fails.
   public static func grade(
-    _ exercises: [Exercise], packageRoot: URL, logFolder: URL,
+    _ exercises: [Exercise], packageRoot: URL, logFolder: URL, timeLimit: Double = 600,
     progress: (String) -> Void = { _ in }
   ) throws -> [Grade] {
     try FileManager.default.createDirectory(at: logFolder, withIntermediateDirectories: true)
     var grades: [Grade] = []
     for exercise in exercises {
       progress("grading exercise \(exercise.id): \(exercise.title)")
+      // No crash backtraces: the backtracer can outlive a trapped test process and keep
+      // `swift test` waiting on its output; the stub's message says all there is to say.
       let result = try Shell.run(
         [
           "swift", "test", "--skip-build", "--disable-xctest", "--filter", exercise.testFilter,
-        ], in: packageRoot)
+        ], in: packageRoot, environment: ["SWIFT_BACKTRACE": "enable=no"],
+        timeLimit: timeLimit)
       try result.output.write(
         to: logFolder.appendingPathComponent("ex-\(exercise.id).log"), atomically: true,
         encoding: .utf8)
       let counts = counts(in: result.output)
       // `swift test` runs the tests in a child process and reports its signal.
       let crashed =
-        result.crashed || result.output.contains("exited with unexpected signal code")
+        result.crashed || result.timedOut
+        || result.output.contains("exited with unexpected signal code")
+      let stopper = result.output.range(
+        of: #"Exercise [0-9]+\.[0-9]+ is not done yet"#, options: .regularExpression
+      ).map { result.output[$0].split(separator: " ")[1] }.map(String.init)
       grades.append(
         Grade(
           exercise: exercise.id, chapter: exercise.chapter, title: exercise.title,
           tests: counts.started, passed: counts.passed, exitStatus: result.status,
-          crashed: crashed,
-          isStub: result.output.contains("Exercise \(exercise.id) is not done yet"),
-          points: exercise.points))
+          crashed: crashed, isStub: stopper == exercise.id,
+          blockedBy: stopper == exercise.id ? nil : stopper, points: exercise.points))
     }
     return grades
   }
@@ -119,7 +128,10 @@ public enum Gradebook {
         let result =
           g.isDone
           ? "passed"
-          : g.tests == 0 ? "no tests" : g.isStub ? "stub" : g.crashed ? "crashed" : "failed"
+          : g.tests == 0
+            ? "no tests"
+            : g.isStub
+              ? "stub" : g.blockedBy.map { "needs \($0)" } ?? (g.crashed ? "crashed" : "failed")
         out.append(
           "\(pad(i == 0 ? name : "", 22))  \(pad(g.exercise, 8))  \(pad(g.title, titleWidth))  "
             + "\(pad("\(g.passed)/\(g.tests)", 7))  \(pad(result, 9))  \(g.earned)/\(g.points)")

@@ -130,6 +130,10 @@ struct GradebookTests {
         exercise: "1.2", chapter: 1, title: "Tanh", tests: 1, passed: 0, exitStatus: 133,
         crashed: true, isStub: false, points: 10),
     ]
+    var blocked = grades[1]
+    blocked.exercise = "1.3"
+    blocked.blockedBy = "1.1"
+    #expect(Gradebook.table([blocked], chapterTitles: [:]).contains("needs 1.1"))
     let table = Gradebook.table(grades, chapterTitles: [1: "Scalar autodiff"])
     #expect(table.contains("1.1") && table.contains("passed") && table.contains("crashed"))
     #expect(table.contains("1 of 2 exercises done"))
