@@ -8,6 +8,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .library(name: "Scalar", targets: ["Scalar"]),
+    .library(name: "Tensors", targets: ["Tensors"]),
     .executable(name: "gradbook", targets: ["GradbookTool"]),
     .executable(name: "gradbook-bench", targets: ["GradbookBench"]),
   ],
@@ -27,6 +28,13 @@ let package = Package(
         .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
       ]),
 
+    // Stage 2: tensors, views, kernels, BLAS matmul and the tape.
+    .target(
+      name: "Tensors", dependencies: ["Scalar", "CBLAS", "Figures"],
+      swiftSettings: [
+        .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+      ]),
+
     // Chapter executables.
     .executableTarget(
       name: "ch01-scalar",
@@ -34,6 +42,15 @@ let package = Package(
         "Scalar", "Figures", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Chapters/01-scalar",
+      exclude: ["README.md"]),
+
+    .executableTarget(
+      name: "ch02-tensors",
+      dependencies: [
+        "Tensors", "Scalar", "Figures",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Chapters/02-tensors",
       exclude: ["README.md"]),
 
     // The book's tool: listings, workbook, gradebook, site.
@@ -54,6 +71,7 @@ let package = Package(
     // Tests mirror the sources.
     .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
     .testTarget(name: "ScalarTests", dependencies: ["Scalar"]),
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
   ]
 )

@@ -86,7 +86,8 @@ public enum Workbook {
   /// Lines of solution text that appear in the reader edition at `readerRoot`.
   ///
   /// A solution line is a non-blank line of an exercise region that appears nowhere in the
-  /// reference sources outside exercise regions (so `}` or `return result` do not count);
+  /// reference sources or tests outside exercise regions (so `}` or `return result` do not
+  /// count);
   /// every such line is looked for in every Swift and Markdown file of the reader edition.
   public static func leaks(of project: Project, in readerRoot: URL) throws -> [String] {
     var inside: [String: String] = [:]  // trimmed line -> exercise
@@ -101,6 +102,13 @@ public enum Workbook {
         } else {
           outside.insert(trimmed)
         }
+      }
+    }
+    // The tests ship with both editions, so a line they contain gives nothing away.
+    for file in try Project.files(under: ["Tests"], root: project.root, ext: "swift") {
+      let text = try String(contentsOf: project.root.appendingPathComponent(file), encoding: .utf8)
+      for line in text.components(separatedBy: "\n") {
+        outside.insert(line.trimmingCharacters(in: .whitespaces))
       }
     }
     let solutionLines = inside.filter { !outside.contains($0.key) }

@@ -1,0 +1,199 @@
+import Foundation
+
+// The loops. Everything here works on raw pointers of one element type `T`; the tensor
+// layer picks `T` from the dtype once per call, outside the loop.
+
+/// Elementwise operations of one argument.
+enum UnaryKernel {
+  case negate, exp, log, sqrt, abs, tanh, sigmoid, relu, sign, positive
+  case power(Double)
+  case scale(Double)
+  case shift(Double)
+}
+
+/// Elementwise operations of two arguments.
+enum BinaryKernel {
+  case add, subtract, multiply, divide, maximum, minimum
+  case equal, notEqual, less, lessEqual, greater, greaterEqual
+}
+
+@inline(__always)
+func apply<T: TensorScalar>(
+  _ op: UnaryKernel, _ a: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ n: Int
+) {
+  switch op {
+  case .negate: for i in 0..<n { out[i] = -a[i] }
+  case .exp: for i in 0..<n { out[i] = T.exp(a[i]) }
+  case .log: for i in 0..<n { out[i] = T.log(a[i]) }
+  case .sqrt: for i in 0..<n { out[i] = a[i].squareRoot() }
+  case .abs: for i in 0..<n { out[i] = Swift.abs(a[i]) }
+  case .tanh: for i in 0..<n { out[i] = T.tanh(a[i]) }
+  case .sigmoid:
+    for i in 0..<n {
+      let x = a[i]
+      if x >= 0 {
+        out[i] = 1 / (1 + T.exp(-x))
+      } else {
+        let e = T.exp(x)
+        out[i] = e / (1 + e)
+      }
+    }
+  case .relu: for i in 0..<n { out[i] = a[i] > 0 ? a[i] : 0 }
+  case .sign: for i in 0..<n { out[i] = a[i] > 0 ? 1 : (a[i] < 0 ? -1 : (a[i].isNaN ? a[i] : 0)) }
+  case .positive: for i in 0..<n { out[i] = a[i] > 0 ? 1 : 0 }
+  case .power(let p):
+    let e = T(p)
+    if p == 2 {
+      for i in 0..<n { out[i] = a[i] * a[i] }
+    } else {
+      for i in 0..<n { out[i] = T.pow(a[i], e) }
+    }
+  case .scale(let s):
+    let c = T(s)
+    for i in 0..<n { out[i] = a[i] * c }
+  case .shift(let s):
+    let c = T(s)
+    for i in 0..<n { out[i] = a[i] + c }
+  }
+}
+
+/// `out[i] = a[i] ∘ b[i·bStep]`: `bStep` is 1 for equal shapes and 0 for a scalar `b`;
+/// `aStep` likewise for a scalar `a`.
+@inline(__always)
+func apply<T: TensorScalar>(
+  _ op: BinaryKernel, _ a: UnsafePointer<T>, _ aStep: Int, _ b: UnsafePointer<T>, _ bStep: Int,
+  _ out: UnsafeMutablePointer<T>, _ n: Int
+) {
+  @inline(__always) func loop(_ f: (T, T) -> T) {
+    if aStep == 1 && bStep == 1 {
+      for i in 0..<n { out[i] = f(a[i], b[i]) }
+    } else if aStep == 1 {
+      let y = b[0]
+      for i in 0..<n { out[i] = f(a[i], y) }
+    } else if bStep == 1 {
+      let x = a[0]
+      for i in 0..<n { out[i] = f(x, b[i]) }
+    } else {
+      for i in 0..<n { out[i] = f(a[0], b[0]) }
+    }
+  }
+  switch op {
+  case .add: loop { $0 + $1 }
+  case .subtract: loop { $0 - $1 }
+  case .multiply: loop { $0 * $1 }
+  case .divide: loop { $0 / $1 }
+  // NaN propagates from either side, like PyTorch's maximum/minimum.
+  case .maximum: loop { $0.isNaN || $1.isNaN ? .nan : ($0 >= $1 ? $0 : $1) }
+  case .minimum: loop { $0.isNaN || $1.isNaN ? .nan : ($0 <= $1 ? $0 : $1) }
+  case .equal: loop { $0 == $1 ? 1 : 0 }
+  case .notEqual: loop { $0 != $1 ? 1 : 0 }
+  case .less: loop { $0 < $1 ? 1 : 0 }
+  case .lessEqual: loop { $0 <= $1 ? 1 : 0 }
+  case .greater: loop { $0 > $1 ? 1 : 0 }
+  case .greaterEqual: loop { $0 >= $1 ? 1 : 0 }
+  }
+}
+
+/// Copies the strided view (`shape`, `strides`, from `source`) into contiguous `out`.
+func stridedCopy<T>(
+  _ source: UnsafePointer<T>, shape: [Int], strides: [Int], to out: UnsafeMutablePointer<T>
+) {
+  let rank = shape.count
+  let count = shape.reduce(1, *)
+  guard count > 0 else { return }
+  guard rank > 0 else {
+    out[0] = source[0]
+    return
+  }
+  let inner = shape[rank - 1]
+  let innerStride = strides[rank - 1]
+  var index = [Int](repeating: 0, count: rank)
+  var position = 0
+  var written = 0
+  while written < count {
+    var p = source + position
+    if innerStride == 1 {
+      (out + written).update(from: p, count: inner)
+    } else {
+      for i in 0..<inner {
+        out[written + i] = p.pointee
+        p += innerStride
+      }
+    }
+    written += inner
+    // Advance the outer index (odometer), keeping `position` in step.
+    var axis = rank - 2
+    while axis >= 0 {
+      index[axis] += 1
+      position += strides[axis]
+      if index[axis] < shape[axis] { break }
+      position -= strides[axis] * shape[axis]
+      index[axis] = 0
+      axis -= 1
+    }
+  }
+}
+
+extension Tensor {
+  /// This tensor's elements, contiguous: its own storage when already contiguous,
+  /// otherwise a copy.
+  func contiguousStorage() -> (storage: TensorStorage, offset: Int) {
+    if isContiguous { return (storage, offset) }
+    let copy = TensorStorage(count: count, dtype: dtype)
+    switch dtype {
+    case .float32:
+      stridedCopy(
+        UnsafePointer(storage.typed(Float.self) + offset), shape: shape, strides: strides,
+        to: copy.typed(Float.self))
+    case .float64:
+      stridedCopy(
+        UnsafePointer(storage.typed(Double.self) + offset), shape: shape, strides: strides,
+        to: copy.typed(Double.self))
+    }
+    return (copy, 0)
+  }
+
+  /// A new contiguous tensor of `shape` and `dtype` computed by `fill`, not recorded.
+  static func make(
+    _ shape: [Int], _ dtype: DType, _ fill: (TensorStorage) -> Void
+  ) -> Tensor {
+    let storage = TensorStorage(count: shape.reduce(1, *), dtype: dtype)
+    fill(storage)
+    return Tensor(storage: storage, shape: shape, strides: contiguousStrides(shape), offset: 0)
+  }
+
+  /// The unrecorded result of a unary kernel.
+  func mapped(_ op: UnaryKernel) -> Tensor {
+    let (source, start) = contiguousStorage()
+    let n = count
+    return Tensor.make(shape, dtype) { out in
+      switch dtype {
+      case .float32:
+        apply(op, UnsafePointer(source.typed(Float.self) + start), out.typed(Float.self), n)
+      case .float64:
+        apply(op, UnsafePointer(source.typed(Double.self) + start), out.typed(Double.self), n)
+      }
+    }
+  }
+
+  /// The unrecorded result of a binary kernel on equal shapes or with a 0-d operand.
+  static func zipped(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+    let (sa, oa) = a.contiguousStorage()
+    let (sb, ob) = b.contiguousStorage()
+    let aStep = a.rank == 0 && !shape.isEmpty ? 0 : 1
+    let bStep = b.rank == 0 && !shape.isEmpty ? 0 : 1
+    let n = shape.reduce(1, *)
+    return make(shape, a.dtype) { out in
+      switch a.dtype {
+      case .float32:
+        apply(
+          op, UnsafePointer(sa.typed(Float.self) + oa), aStep,
+          UnsafePointer(sb.typed(Float.self) + ob), bStep, out.typed(Float.self), n)
+      case .float64:
+        apply(
+          op, UnsafePointer(sa.typed(Double.self) + oa), aStep,
+          UnsafePointer(sb.typed(Double.self) + ob), bStep, out.typed(Double.self), n)
+      }
+    }
+  }
+}

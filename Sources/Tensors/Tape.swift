@@ -1,0 +1,153 @@
+/// Whether operations record themselves on the tape.
+public enum GradMode {
+  /// True unless inside `withoutGrad { }` (and while `backward()` runs the VJPs).
+  @TaskLocal public static var isRecording = true
+}
+
+/// Runs `body` without recording: results have no tape and no gradient flows through them.
+public func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
+  try GradMode.$isRecording.withValue(false) { try body() }
+}
+
+// listing: tape-node
+/// One recorded operation: its inputs and its vector-Jacobian product.
+///
+/// Given the gradient of the loss with respect to the operation's output (the
+/// *cotangent*), `vjp` returns the gradient with respect to each input (nil where
+/// none is needed). VJPs are written with tensor operations, so later chapters can
+/// differentiate them again. They capture inputs, never the output's node: a node
+/// holds its inputs, an output holds its node, and nothing points back.
+final class TapeNode {
+  let op: String
+  private(set) var inputs: [Tensor]
+  private(set) var vjp: (Tensor) throws -> [Tensor?]
+  // end listing: tape-node
+  /// The longest chain of recorded operations below this one.
+  let depth: Int
+
+  init(op: String, inputs: [Tensor], vjp: @escaping (Tensor) throws -> [Tensor?]) {
+    self.op = op
+    self.inputs = inputs
+    self.vjp = vjp
+    depth = 1 + (inputs.lazy.compactMap { $0.node?.depth }.max() ?? 0)
+  }
+
+  /// Frees a deep tape without one nested call per operation (which would overflow the
+  /// stack on a 100,000-op chain): the inputs go on a worklist, and each node this one was
+  /// the last owner of hands over its own inputs before it goes. Shallow tapes are freed
+  /// the ordinary way.
+  deinit {
+    guard depth > 1_000 else { return }
+    var pending = inputs
+    inputs = []
+    vjp = { _ in [] }  // its captured inputs are still held by `pending`
+    while var tensor = pending.popLast() {
+      guard isKnownUniquelyReferenced(&tensor), var node = tensor.node else { continue }
+      tensor.node = nil
+      if isKnownUniquelyReferenced(&node) {
+        pending += node.inputs
+        node.inputs = []
+        node.vjp = { _ in [] }
+      }
+    }
+  }
+}
+
+extension Tensor {
+  /// The name of the operation that produced this tensor (`leaf` for leaves).
+  public var opName: String { node?.op ?? "leaf" }
+
+  /// The tensors this one was computed from.
+  public var inputs: [Tensor] { node?.inputs ?? [] }
+
+  // listing: recorded
+  /// This result, with its operation recorded on the tape when recording is on and
+  /// some input requires a gradient; otherwise this result as it is.
+  func recorded(
+    _ op: String, _ inputs: [Tensor], vjp: @escaping (Tensor) throws -> [Tensor?]
+  ) -> Tensor {
+    guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
+    let node = TapeNode(op: op, inputs: inputs, vjp: vjp)
+    return Tensor(storage: storage, shape: shape, strides: strides, offset: offset, node: node)
+  }
+  // end listing: recorded
+
+  /// A view of the same elements with no tape: gradients do not flow through it.
+  public func detach() -> Tensor {
+    Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
+  }
+
+  /// Every tensor this one depends on through the tape, itself last, each after its inputs.
+  public func topologicalOrder() -> [Tensor] {
+    var order: [Tensor] = []
+    var visited: Set<ObjectIdentifier> = []
+    var stack: [(tensor: Tensor, inputsDone: Bool)] = [(self, false)]
+    while let (tensor, inputsDone) = stack.popLast() {
+      if inputsDone {
+        order.append(tensor)
+      } else if visited.insert(ObjectIdentifier(tensor)).inserted {
+        stack.append((tensor, true))
+        for input in tensor.inputs.reversed() where !visited.contains(ObjectIdentifier(input)) {
+          stack.append((input, false))
+        }
+      }
+    }
+    return order
+  }
+
+  // listing: backward
+  /// Accumulates the gradient of this tensor into every leaf that requires one.
+  ///
+  /// `seed` is the cotangent, ∂L/∂self; it defaults to 1 for a one-element tensor and
+  /// is required otherwise. Leaf gradients *accumulate* across calls (call `zeroGrad()`
+  /// between steps); intermediate gradients live only during the call unless a tensor
+  /// `retainsGrad`. The graph is not freed by `backward()`, so a second call adds exactly
+  /// the same amounts again: 2× after two calls, never 3×.
+  public func backward(seed: Tensor? = nil) throws {
+    guard requiresGrad else {
+      throw TensorError("backward", "this tensor does not require a gradient (no tape)")
+    }
+    let cotangent: Tensor
+    if let seed {
+      guard seed.shape == shape, seed.dtype == dtype else {
+        throw TensorError(
+          "backward",
+          "seed of shape \(describe(seed.shape)) \(seed.dtype) for a tensor of "
+            + "shape \(describe(shape)) \(dtype)")
+      }
+      cotangent = seed
+    } else {
+      guard count == 1 else {
+        throw TensorError(
+          "backward", "the tensor has shape \(describe(shape)); pass seed: for a non-scalar")
+      }
+      cotangent = Tensor.ones(shape, dtype: dtype)
+    }
+    var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): cotangent]
+    try withoutGrad {
+      for tensor in topologicalOrder().reversed() {
+        guard let grad = grads.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
+        if tensor.isLeaf || tensor.retainsGrad {
+          tensor.grad = try tensor.grad.map { try $0 + grad } ?? grad
+        }
+        guard let node = tensor.node else { continue }
+        let inputGrads = try node.vjp(grad)
+        for (input, inputGrad) in zip(node.inputs, inputGrads) {
+          guard input.requiresGrad, let inputGrad else { continue }
+          guard inputGrad.shape == input.shape else {
+            throw TensorError(
+              "backward",
+              "the VJP of \(node.op) gave shape \(describe(inputGrad.shape)) "
+                + "for an input of shape \(describe(input.shape))")
+          }
+          let key = ObjectIdentifier(input)
+          grads[key] = try grads[key].map { try $0 + inputGrad } ?? inputGrad  // accumulate
+        }
+      }
+    }
+  }
+  // end listing: backward
+
+  /// Forgets the accumulated gradient.
+  public func zeroGrad() { grad = nil }
+}

@@ -1,0 +1,143 @@
+import Foundation
+
+// Elementwise arithmetic. In this stage both operands have the same shape, or one of them
+// is a 0-d (scalar) tensor; Chapter 3 adds broadcasting on top of these.
+
+extension Tensor {
+  /// The shape of an elementwise result, or an error naming `op` and both shapes.
+  static func elementwiseShape(_ op: String, _ a: Tensor, _ b: Tensor) throws -> [Int] {
+    guard a.dtype == b.dtype else {
+      throw TensorError(
+        op,
+        "dtypes \(a.dtype) and \(b.dtype) differ (shapes \(describe(a.shape)) and "
+          + "\(describe(b.shape))); convert one with .to(_:)")
+    }
+    if a.shape == b.shape { return a.shape }
+    if a.rank == 0 { return b.shape }
+    if b.rank == 0 { return a.shape }
+    throw TensorError(
+      op,
+      "shapes \(describe(a.shape)) and \(describe(b.shape)) differ; elementwise operations "
+        + "need equal shapes or a 0-d operand (broadcasting comes in chapter 3)")
+  }
+
+  /// `g` summed to a 0-d tensor when `input` is 0-d and `g` is not: the VJP of using a
+  /// scalar operand at every position.
+  func unscattered(to input: Tensor) -> Tensor {
+    input.rank == 0 && rank != 0 ? sum() : self
+  }
+
+  // listing: add
+  /// Elementwise sum: both inputs receive the output's gradient unchanged.
+  @_disfavoredOverload
+  public static func + (lhs: Tensor, rhs: Tensor) throws -> Tensor {
+    let shape = try elementwiseShape("add", lhs, rhs)
+    return zipped(.add, lhs, rhs, shape: shape).recorded("add", [lhs, rhs]) { g in
+      [g.unscattered(to: lhs), g.unscattered(to: rhs)]
+    }
+  }
+  // end listing: add
+
+  /// Elementwise difference.
+  @_disfavoredOverload
+  public static func - (lhs: Tensor, rhs: Tensor) throws -> Tensor {
+    let shape = try elementwiseShape("subtract", lhs, rhs)
+    return zipped(.subtract, lhs, rhs, shape: shape).recorded("subtract", [lhs, rhs]) { g in
+      [g.unscattered(to: lhs), (-g).unscattered(to: rhs)]
+    }
+  }
+
+  // listing: multiply
+  /// Elementwise product: each input's gradient is the output's, times the other input.
+  @_disfavoredOverload
+  public static func * (lhs: Tensor, rhs: Tensor) throws -> Tensor {
+    let shape = try elementwiseShape("multiply", lhs, rhs)
+    return zipped(.multiply, lhs, rhs, shape: shape).recorded("multiply", [lhs, rhs]) { g in
+      // exercise 2.3: The VJP of the elementwise product
+      [try (g * rhs).unscattered(to: lhs), try (g * lhs).unscattered(to: rhs)]
+      // end exercise 2.3
+    }
+  }
+  // end listing: multiply
+
+  /// Elementwise quotient; division by zero follows IEEE 754.
+  @_disfavoredOverload
+  public static func / (lhs: Tensor, rhs: Tensor) throws -> Tensor {
+    let shape = try elementwiseShape("divide", lhs, rhs)
+    return zipped(.divide, lhs, rhs, shape: shape).recorded("divide", [lhs, rhs]) { g in
+      let gl = try g / rhs
+      return [gl.unscattered(to: lhs), try (-(gl * lhs) / rhs).unscattered(to: rhs)]
+    }
+  }
+
+  /// Elementwise negation.
+  public static prefix func - (operand: Tensor) -> Tensor {
+    operand.mapped(.negate).recorded("negate", [operand]) { g in [-g] }
+  }
+
+  /// The larger of the two at each position; NaN if either is NaN.
+  ///
+  /// At a tie the whole gradient goes to `self` (the first operand).
+  public func maximum(_ other: Tensor) throws -> Tensor {
+    let shape = try Tensor.elementwiseShape("maximum", self, other)
+    let this = self
+    return Tensor.zipped(.maximum, self, other, shape: shape).recorded("maximum", [self, other]) {
+      g in
+      let first = Tensor.zipped(.greaterEqual, this, other, shape: shape)  // 1 where self wins
+      return [
+        try (g * first).unscattered(to: this),
+        try (g * (1 - first)).unscattered(to: other),
+      ]
+    }
+  }
+
+  /// The smaller of the two at each position; NaN if either is NaN.
+  ///
+  /// At a tie the whole gradient goes to `self` (the first operand).
+  public func minimum(_ other: Tensor) throws -> Tensor {
+    let shape = try Tensor.elementwiseShape("minimum", self, other)
+    let this = self
+    return Tensor.zipped(.minimum, self, other, shape: shape).recorded("minimum", [self, other]) {
+      g in
+      let first = Tensor.zipped(.lessEqual, this, other, shape: shape)  // 1 where self wins
+      return [
+        try (g * first).unscattered(to: this),
+        try (g * (1 - first)).unscattered(to: other),
+      ]
+    }
+  }
+}
+
+// Arithmetic with plain numbers: the number acts as a 0-d tensor of the same dtype.
+extension Tensor {
+  /// `t + 2`.
+  @_disfavoredOverload
+  public static func + (lhs: Tensor, rhs: Double) -> Tensor {
+    lhs.mapped(.shift(rhs)).recorded("add", [lhs]) { g in [g] }
+  }
+  /// `2 + t`.
+  @_disfavoredOverload
+  public static func + (lhs: Double, rhs: Tensor) -> Tensor { rhs + lhs }
+  /// `t - 2`.
+  @_disfavoredOverload
+  public static func - (lhs: Tensor, rhs: Double) -> Tensor { lhs + (-rhs) }
+  /// `2 - t`.
+  @_disfavoredOverload
+  public static func - (lhs: Double, rhs: Tensor) -> Tensor { -rhs + lhs }
+  /// `t * 2`.
+  @_disfavoredOverload
+  public static func * (lhs: Tensor, rhs: Double) -> Tensor {
+    lhs.mapped(.scale(rhs)).recorded("scale", [lhs]) { g in [g * rhs] }
+  }
+  /// `2 * t`.
+  @_disfavoredOverload
+  public static func * (lhs: Double, rhs: Tensor) -> Tensor { rhs * lhs }
+  /// `t / 2`.
+  @_disfavoredOverload
+  public static func / (lhs: Tensor, rhs: Double) -> Tensor { lhs * (1 / rhs) }
+  /// `2 / t`.
+  @_disfavoredOverload
+  public static func / (lhs: Double, rhs: Tensor) throws -> Tensor {
+    try Tensor(scalar: lhs, dtype: rhs.dtype) / rhs
+  }
+}

@@ -1,0 +1,73 @@
+// Elementwise functions of one tensor. Each VJP is written with tensor operations on the
+// *inputs* (recomputing what it needs), so that Chapter 4 can differentiate it again.
+
+extension Tensor {
+  /// eˣ.
+  public func exp() -> Tensor {
+    let x = self
+    return mapped(.exp).recorded("exp", [self]) { g in [try g * x.exp()] }
+  }
+
+  /// The natural logarithm: −inf at 0, NaN below, as IEEE 754 says.
+  public func log() -> Tensor {
+    let x = self
+    return mapped(.log).recorded("log", [self]) { g in [try g / x] }
+  }
+
+  /// The square root.
+  public func sqrt() -> Tensor {
+    let x = self
+    return mapped(.sqrt).recorded("sqrt", [self]) { g in [try g / (2 * x.sqrt())] }
+  }
+
+  /// |x|, with gradient sign(x) (0 at 0).
+  public func abs() -> Tensor {
+    let x = self
+    return mapped(.abs).recorded("abs", [self]) { g in [try g * x.mapped(.sign)] }
+  }
+
+  // listing: tanh
+  /// tanh, with gradient 1 − tanh²x (the platform's tanh: no overflow at large |x|).
+  public func tanh() -> Tensor {
+    let x = self
+    return mapped(.tanh).recorded("tanh", [self]) { g in
+      // exercise 2.4: The VJP of tanh
+      let t = x.tanh()
+      return [try g * (1 - t * t)]
+      // end exercise 2.4
+    }
+  }
+  // end listing: tanh
+
+  /// The logistic sigmoid 1/(1 + e⁻ˣ), computed without overflow.
+  public func sigmoid() -> Tensor {
+    let x = self
+    return mapped(.sigmoid).recorded("sigmoid", [self]) { g in
+      let s = x.sigmoid()
+      return [try g * s * (1 - s)]
+    }
+  }
+
+  /// max(0, x), with gradient 1 where x > 0 and 0 elsewhere (0 at 0).
+  public func relu() -> Tensor {
+    let x = self
+    return mapped(.relu).recorded("relu", [self]) { g in [try g * x.mapped(.positive)] }
+  }
+
+  /// xⁿ for a constant n, with gradient n·xⁿ⁻¹.
+  public func pow(_ exponent: Double) -> Tensor {
+    let x = self
+    return mapped(.power(exponent)).recorded("pow", [self]) { g in
+      [try g * (exponent * x.pow(exponent - 1))]
+    }
+  }
+
+  /// This tensor's elements as `dtype` (gradients flow back converted).
+  public func to(_ dtype: DType) -> Tensor {
+    guard dtype != self.dtype else { return self }
+    let source = self
+    let values = scalars
+    let result = try! Tensor(values, shape: shape, dtype: dtype)
+    return result.recorded("to(\(dtype))", [self]) { g in [g.to(source.dtype)] }
+  }
+}

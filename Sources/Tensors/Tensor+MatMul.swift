@@ -1,0 +1,117 @@
+import CBLAS
+
+extension Tensor {
+  // listing: matmul
+  /// The matrix product, with NumPy's rules for 1-d operands.
+  ///
+  /// - 2-d × 2-d: `[m, k] × [k, n] → [m, n]`, through BLAS `gemm`.
+  /// - A 1-d left operand is a row `[1, k]`, a 1-d right operand a column `[k, 1]`; the
+  ///   added axis is removed from the result.
+  /// - More axes: a batch of matrices; in this chapter both batch shapes must be equal.
+  public func matmul(_ other: Tensor) throws -> Tensor {
+    guard dtype == other.dtype else {
+      throw TensorError(
+        "matmul",
+        "dtypes \(dtype) and \(other.dtype) differ (shapes \(describe(shape)) and "
+          + "\(describe(other.shape)))")
+    }
+    guard rank >= 1, other.rank >= 1 else {
+      throw TensorError(
+        "matmul",
+        "0-d operand (shapes \(describe(shape)) and \(describe(other.shape))); "
+          + "use * to scale")
+    }
+    if rank == 1 || other.rank == 1 {
+      let row = rank == 1 ? try unsqueezed(0) : self
+      let column = other.rank == 1 ? try other.unsqueezed(1) : other
+      var product = try row.matmul(column)
+      if other.rank == 1 { product = try product.squeezedAxis(-1) }
+      if rank == 1 { product = try product.squeezedAxis(other.rank == 1 ? -1 : -2) }
+      return product
+    }
+    let (m, k) = (shape[rank - 2], shape[rank - 1])
+    let (k2, n) = (other.shape[other.rank - 2], other.shape[other.rank - 1])
+    let batch = Array(shape.dropLast(2))
+    guard k == k2, batch == Array(other.shape.dropLast(2)) else {
+      throw TensorError(
+        "matmul",
+        "shapes \(describe(shape)) and \(describe(other.shape)) do not chain: "
+          + (k == k2
+            ? "batch shapes differ (broadcasting comes in chapter 3)"
+            : "\(k) columns against \(k2) rows"))
+    }
+    let result = Tensor.gemm(self, other, batch: batch, m: m, n: n, k: k)
+    let (a, b) = (self, other)
+    return result.recorded("matmul", [self, other]) { g in
+      // exercise 2.6: The VJP of the matrix product
+      [try g.matmul(b.transposed()), try a.transposed().matmul(g)]
+      // end exercise 2.6
+    }
+  }
+  // end listing: matmul
+
+  /// The view without axis `axis`, which must have size 1.
+  func squeezedAxis(_ axis: Int) throws -> Tensor {
+    let a = try normalizedAxis(axis, op: "squeeze")
+    var newShape = shape
+    newShape.remove(at: a)
+    return try reshaped(newShape)
+  }
+
+  /// How BLAS should read a matrix view: transposed or not, with its leading dimension;
+  /// nil when the strides are not a BLAS layout (then the caller copies).
+  static func blasLayout(rows: Int, columns: Int, rowStride: Int, columnStride: Int)
+    -> (transposed: Bool, leading: Int)?
+  {
+    if columnStride == 1 && rowStride >= Swift.max(columns, 1) { return (false, rowStride) }
+    if rowStride == 1 && columnStride >= Swift.max(rows, 1) { return (true, columnStride) }
+    if rows <= 1 || columns <= 1 {
+      // A single row or column: any stride works as long as the other one is 1.
+      if columnStride == 1 || columns == 1 { return (false, Swift.max(columns, 1)) }
+    }
+    return nil
+  }
+
+  /// The unrecorded product of equal-batch matrices.
+  static func gemm(_ a: Tensor, _ b: Tensor, batch: [Int], m: Int, n: Int, k: Int) -> Tensor {
+    let outShape = batch + [m, n]
+    let result = Tensor.zeros(outShape, dtype: a.dtype)
+    let batches = batch.reduce(1, *)
+    guard m > 0, n > 0, k > 0, batches > 0 else { return result }
+
+    func layout(_ t: Tensor, _ rows: Int, _ columns: Int) -> (
+      TensorStorage, Int, Bool, Int, Int
+    ) {
+      let r = t.rank
+      if batch.isEmpty,
+        let l = blasLayout(
+          rows: rows, columns: columns, rowStride: t.strides[r - 2], columnStride: t.strides[r - 1])
+      {
+        return (t.storage, t.offset, l.transposed, l.leading, 0)
+      }
+      let (s, o) = t.contiguousStorage()
+      return (s, o, false, columns, rows * columns)
+    }
+    let (sa, oa, ta, lda, strideA) = layout(a, m, k)
+    let (sb, ob, tb, ldb, strideB) = layout(b, k, n)
+    let transA = ta ? CblasTrans : CblasNoTrans
+    let transB = tb ? CblasTrans : CblasNoTrans
+    for i in 0..<batches {
+      switch a.dtype {
+      case .float32:
+        cblas_sgemm(
+          CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1,
+          sa.typed(Float.self) + oa + i * strideA, Int32(lda),
+          sb.typed(Float.self) + ob + i * strideB, Int32(ldb), 0,
+          result.storage.typed(Float.self) + i * m * n, Int32(n))
+      case .float64:
+        cblas_dgemm(
+          CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1,
+          sa.typed(Double.self) + oa + i * strideA, Int32(lda),
+          sb.typed(Double.self) + ob + i * strideB, Int32(ldb), 0,
+          result.storage.typed(Double.self) + i * m * n, Int32(n))
+      }
+    }
+    return result
+  }
+}

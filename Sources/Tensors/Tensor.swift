@@ -1,0 +1,238 @@
+import Foundation
+
+// listing: tensor
+/// An n-dimensional array of numbers that remembers how it was computed.
+///
+/// A tensor is a *view*: a shape, a stride per axis (how many elements to step in
+/// `storage` to move one along that axis) and an offset into storage that other views
+/// may share. Transposing, slicing and (most) reshaping make new views, not copies.
+public final class Tensor {
+  /// The size of each axis; `[]` for a scalar (0-d) tensor.
+  public let shape: [Int]
+  /// Elements to step in `storage` per step along each axis.
+  public let strides: [Int]
+  /// Where element `[0, 0, …]` lives in `storage`.
+  public let offset: Int
+  /// The elements, shared with other views.
+  public let storage: TensorStorage
+  /// How this tensor was computed, if gradients flow through it (nil for leaves).
+  var node: TapeNode?
+  /// Whether gradients are wanted for this tensor (set it on parameters).
+  public var requiresGrad: Bool
+  /// The accumulated gradient, for leaves that require it (and tensors that retain it).
+  public var grad: Tensor?
+  // end listing: tensor
+  /// Whether `backward()` keeps this non-leaf tensor's gradient in `grad`.
+  public var retainsGrad = false
+  /// A name shown in tape drawings.
+  public var label = ""
+
+  /// Creates a view; every other initializer ends here.
+  init(
+    storage: TensorStorage, shape: [Int], strides: [Int], offset: Int, node: TapeNode? = nil,
+    requiresGrad: Bool = false
+  ) {
+    self.storage = storage
+    self.shape = shape
+    self.strides = strides
+    self.offset = offset
+    self.node = node
+    self.requiresGrad = requiresGrad || node != nil
+  }
+
+  /// The element type.
+  public var dtype: DType { storage.dtype }
+  /// The number of axes.
+  public var rank: Int { shape.count }
+  /// The number of elements.
+  public var count: Int { shape.reduce(1, *) }
+  /// True for tensors no recorded operation produced.
+  public var isLeaf: Bool { node == nil }
+
+  // listing: contiguous-strides
+  /// Row-major strides for `shape`: the last axis steps by 1, each earlier axis by the
+  /// product of the sizes after it.
+  public static func contiguousStrides(_ shape: [Int]) -> [Int] {
+    var strides = [Int](repeating: 1, count: shape.count)
+    var step = 1
+    for axis in shape.indices.reversed() {
+      strides[axis] = step
+      step *= Swift.max(shape[axis], 1)
+    }
+    return strides
+  }
+  // end listing: contiguous-strides
+
+  /// Whether the elements are laid out row-major without gaps (axes of size 1 ignored).
+  public var isContiguous: Bool {
+    var step = 1
+    for axis in shape.indices.reversed() where shape[axis] != 1 {
+      if strides[axis] != step { return false }
+      step *= shape[axis]
+    }
+    return true
+  }
+}
+
+// MARK: - Creation
+
+extension Tensor {
+  /// A tensor of `shape` holding `values` in row-major order.
+  ///
+  /// Throws when `values.count` is not the product of `shape`.
+  public convenience init(_ values: [Double], shape: [Int], dtype: DType = .float32) throws {
+    guard shape.allSatisfy({ $0 >= 0 }) else {
+      throw TensorError("Tensor.init", "negative size in shape \(describe(shape))")
+    }
+    let count = shape.reduce(1, *)
+    guard values.count == count else {
+      throw TensorError(
+        "Tensor.init", "\(values.count) values do not fill shape \(describe(shape)) (\(count))")
+    }
+    let storage = TensorStorage(count: count, dtype: dtype)
+    switch dtype {
+    case .float32:
+      let p = storage.typed(Float.self)
+      for i in 0..<count { p[i] = Float(values[i]) }
+    case .float64:
+      let p = storage.typed(Double.self)
+      for i in 0..<count { p[i] = values[i] }
+    }
+    self.init(storage: storage, shape: shape, strides: Self.contiguousStrides(shape), offset: 0)
+  }
+
+  /// A 1-d tensor of `values`.
+  public convenience init(_ values: [Double], dtype: DType = .float32) {
+    try! self.init(values, shape: [values.count], dtype: dtype)
+  }
+
+  /// A 0-d tensor holding `value`.
+  public convenience init(scalar value: Double, dtype: DType = .float32) {
+    try! self.init([value], shape: [], dtype: dtype)
+  }
+
+  /// A tensor of `shape` filled with `value`.
+  public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) -> Tensor {
+    let count = shape.reduce(1, *)
+    let storage = TensorStorage(count: count, dtype: dtype)
+    if value != 0 {
+      switch dtype {
+      case .float32: storage.typed(Float.self).update(repeating: Float(value), count: count)
+      case .float64: storage.typed(Double.self).update(repeating: value, count: count)
+      }
+    }
+    return Tensor(storage: storage, shape: shape, strides: contiguousStrides(shape), offset: 0)
+  }
+
+  /// A tensor of zeros.
+  public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+    full(shape, 0, dtype: dtype)
+  }
+
+  /// A tensor of ones.
+  public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+    full(shape, 1, dtype: dtype)
+  }
+
+  /// `start, start + step, …` up to but not including `end`.
+  public static func arange(
+    _ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32
+  ) -> Tensor {
+    let n = step == 0 ? 0 : Swift.max(0, Int(((end - start) / step).rounded(.up)))
+    return Tensor((0..<n).map { start + Double($0) * step }, dtype: dtype)
+  }
+
+  /// Uniform samples from `range`, from a seeded generator.
+  public static func rand(
+    _ shape: [Int], in range: ClosedRange<Double> = 0...1, dtype: DType = .float32,
+    using generator: inout some RandomNumberGenerator
+  ) -> Tensor {
+    let values = (0..<shape.reduce(1, *)).map { _ in Double.random(in: range, using: &generator) }
+    return try! Tensor(values, shape: shape, dtype: dtype)
+  }
+
+  /// Standard normal samples, from a seeded generator.
+  public static func randn(
+    _ shape: [Int], dtype: DType = .float32, using generator: inout some RandomNumberGenerator
+  ) -> Tensor {
+    let values = (0..<shape.reduce(1, *)).map { _ in
+      let u1 = Double.random(in: Double.ulpOfOne..<1, using: &generator)
+      let u2 = Double.random(in: 0..<1, using: &generator)
+      return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * .pi * u2)
+    }
+    return try! Tensor(values, shape: shape, dtype: dtype)
+  }
+}
+
+// MARK: - Reading elements
+
+extension Tensor {
+  /// Every element in row-major order, as `Double`.
+  public var scalars: [Double] {
+    let c = contiguousStorage()
+    switch dtype {
+    case .float32:
+      let p = c.storage.typed(Float.self) + c.offset
+      return (0..<count).map { Double(p[$0]) }
+    case .float64:
+      let p = c.storage.typed(Double.self) + c.offset
+      return Array(UnsafeBufferPointer(start: p, count: count))
+    }
+  }
+
+  /// The only element of a one-element tensor.
+  public func item() throws -> Double {
+    guard count == 1 else {
+      throw TensorError("item", "the tensor has shape \(describe(shape)), not one element")
+    }
+    return scalars[0]
+  }
+
+  /// The element at `indices` (one per axis; negative counts from the end).
+  public func element(at indices: [Int]) throws -> Double {
+    guard indices.count == rank else {
+      throw TensorError(
+        "element", "\(indices.count) indices for a tensor of shape \(describe(shape))")
+    }
+    var resolved: [Int] = []
+    for (axis, i) in indices.enumerated() {
+      let j = i < 0 ? i + shape[axis] : i
+      guard j >= 0 && j < shape[axis] else {
+        throw TensorError(
+          "element", "index \(i) out of range for axis \(axis) of shape \(describe(shape))")
+      }
+      resolved.append(j)
+    }
+    let position = storagePosition(of: resolved)
+    switch dtype {
+    case .float32: return Double(storage.typed(Float.self)[position])
+    case .float64: return storage.typed(Double.self)[position]
+    }
+  }
+}
+
+extension Tensor {
+  // listing: storage-position
+  /// Where the element at `indices` (one in-range index per axis) lives in `storage`:
+  /// the offset plus, for each axis, its index times its stride.
+  public func storagePosition(of indices: [Int]) -> Int {
+    // exercise 2.2: The storage position of an element
+    var position = offset
+    for (index, stride) in zip(indices, strides) {
+      position += index * stride
+    }
+    return position
+    // end exercise 2.2
+  }
+  // end listing: storage-position
+}
+
+extension Tensor: CustomStringConvertible {
+  /// `Tensor([2, 3], float32, [1, 2, 3, 4, 5, 6])`, abbreviated for large tensors.
+  public var description: String {
+    let values = scalars
+    let shown = values.prefix(8).map { String(format: "%g", $0) }.joined(separator: ", ")
+    let more = values.count > 8 ? ", … (\(values.count) elements)" : ""
+    return "Tensor(\(describe(shape)), \(dtype), [\(shown)\(more)])"
+  }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@testable import Tensors
+
+@Suite("Tape: backward, accumulation, detach, freeing")
+struct TapeTests {
+  @Test("leaf gradients accumulate: exactly 2× after two backward calls")
+  func accumulation() throws {
+    let w = sample([3, 2])
+    w.requiresGrad = true
+    let x = sample([2, 4], seed: 1)
+    let h = try w.matmul(x).tanh()
+    let loss = try (h * h).sum()
+    try loss.backward()
+    let first = w.grad!.scalars
+    try loss.backward()
+    #expect(allClose(w.grad!.scalars, first.map { 2 * $0 }, tolerance: 1e-12))
+    w.zeroGrad()
+    #expect(w.grad == nil)
+  }
+
+  @Test("a tensor used on several paths gets the sum of them; intermediates are not kept")
+  func sharedTensor() throws {
+    let x = Tensor([0.5, -1, 2], dtype: .float64)
+    x.requiresGrad = true
+    let y = try x * x + x.exp() * x  // x feeds four edges
+    try y.backward(seed: Tensor([1, 2, 3], dtype: .float64))
+    let expected = [0.5, -1, 2].enumerated().map { i, v in
+      Double(i + 1) * (2 * v + Foundation.exp(v) * (v + 1))
+    }
+    #expect(allClose(x.grad!.scalars, expected, tolerance: 1e-12))
+    #expect(y.grad == nil, "intermediate gradients are not kept unless asked")
+  }
+
+  @Test("retainsGrad keeps an intermediate gradient")
+  func retain() throws {
+    let x = Tensor([1, 2], dtype: .float64)
+    x.requiresGrad = true
+    let y = x * 3
+    y.retainsGrad = true
+    try y.sum().backward()
+    #expect(y.grad?.scalars == [1, 1])
+    #expect(x.grad?.scalars == [3, 3])
+  }
+
+  @Test("detach and withoutGrad build no tape")
+  func noTape() throws {
+    let x = Tensor([1, 2], dtype: .float64)
+    x.requiresGrad = true
+    let d = x.detach() * 2
+    #expect(!d.requiresGrad && d.isLeaf)
+    let w = try withoutGrad { try x * x }
+    #expect(!w.requiresGrad)
+    #expect(throws: TensorError.self) { try w.sum().backward() }
+    let z = Tensor([1, 2]) * 2
+    #expect(!z.requiresGrad, "no input requires a gradient")
+  }
+
+  @Test("backward needs a seed for a non-scalar and checks its shape")
+  func seeds() throws {
+    let x = Tensor([1, 2], dtype: .float64)
+    x.requiresGrad = true
+    let y = x * 2
+    #expect { try y.backward() } throws: { "\($0)".contains("pass seed:") }
+    #expect { try y.backward(seed: Tensor([1, 2, 3], dtype: .float64)) } throws: {
+      "\($0)".contains("seed of shape [3]")
+    }
+  }
+
+  @Test("a 100,000-op chain: backward without overflowing the stack")
+  func deepChain() throws {
+    let x = Tensor([1, -1], dtype: .float64)
+    x.requiresGrad = true
+    var y = x
+    for _ in 0..<100_000 { y = -y }
+    try y.sum().backward()
+    #expect(x.grad?.scalars == [1, 1])
+  }
+
+  @Test("the tape is freed after a step: no retain cycles")
+  func freed() throws {
+    let w = sample([4, 4])
+    w.requiresGrad = true
+    weak var weakLoss: Tensor?
+    weak var weakHidden: Tensor?
+    do {
+      let hidden = try w.matmul(sample([4, 2], seed: 1)).tanh()
+      let loss = try (hidden * hidden).sum()
+      weakHidden = hidden
+      weakLoss = loss
+      try loss.backward()
+    }
+    #expect(weakLoss == nil && weakHidden == nil)
+    #expect(w.grad != nil && w.isLeaf)
+  }
+
+  @Test("0-d tensors and zero-size dimensions work through forward and backward")
+  func edgeShapes() throws {
+    let s = Tensor(scalar: 2, dtype: .float64)
+    s.requiresGrad = true
+    try (s * s).tanh().backward()
+    #expect(allClose(s.grad!.scalars, [4 * (1 - Foundation.pow(Foundation.tanh(4), 2))]))
+    let empty = Tensor.zeros([0, 3], dtype: .float64)
+    empty.requiresGrad = true
+    try (empty.exp().sum(axes: [0]) * 2).sum().backward()
+    #expect(empty.grad?.shape == [0, 3])
+  }
+}
