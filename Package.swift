@@ -9,6 +9,7 @@ let package = Package(
   products: [
     .library(name: "Scalar", targets: ["Scalar"]),
     .library(name: "Tensors", targets: ["Tensors"]),
+    .library(name: "Broadcasting", targets: ["Broadcasting"]),
     .executable(name: "gradbook", targets: ["GradbookTool"]),
     .executable(name: "gradbook-bench", targets: ["GradbookBench"]),
   ],
@@ -35,6 +36,9 @@ let package = Package(
         .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
       ]),
 
+    // Stage 3: broadcasting, composed from stage 2's operations.
+    .target(name: "Broadcasting", dependencies: ["Tensors"]),
+
     // Chapter executables.
     .executableTarget(
       name: "ch01-scalar",
@@ -51,6 +55,15 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Chapters/02-tensors",
+      exclude: ["README.md"]),
+
+    .executableTarget(
+      name: "ch03-broadcasting",
+      dependencies: [
+        "Broadcasting", "Scalar", "Figures",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Chapters/03-broadcasting",
       exclude: ["README.md"]),
 
     // The book's tool: listings, workbook, gradebook, site.
@@ -72,6 +85,7 @@ let package = Package(
     .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
     .testTarget(name: "ScalarTests", dependencies: ["Scalar"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "BroadcastingTests", dependencies: ["Broadcasting"]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
   ]
 )

@@ -41,11 +41,21 @@ public struct LayoutFigure {
   public func svg() -> String {
     let cell = 34.0
     let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
-    let gridWidths = views.map { Double($0.shape.columns) * cell }
+    func texts(_ view: View) -> [String] {
+      [
+        view.name, "shape [\(view.shape.rows), \(view.shape.columns)]",
+        "strides [\(view.strides.row), \(view.strides.column)], offset \(view.offset)",
+      ]
+    }
+    // Each view's column is as wide as its grid or its longest caption line.
+    let columnWidths = views.map { view in
+      Swift.max(
+        Double(view.shape.columns) * cell, Double(texts(view).map(\.count).max() ?? 0) * 6.8)
+    }
     let width = Swift.max(
-      Double(storageCount) * cell + 40, gridWidths.reduce(0, +) + Double(views.count) * 40 + 20)
+      Double(storageCount) * cell + 40, columnWidths.reduce(0, +) + Double(views.count) * 30 + 20)
     let maxRows = views.map(\.shape.rows).max() ?? 0
-    let height = 120 + Double(maxRows) * cell + 40
+    let height = 150 + Double(maxRows) * cell + 30
     var out = [
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" "
         + "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">",
@@ -64,14 +74,13 @@ public struct LayoutFigure {
     var left = 20.0
     for (v, view) in views.enumerated() {
       let color = palette[v % palette.count]
-      let top = 110.0
-      out.append(
-        "<text x=\"\(f(left))\" y=\"\(f(top - 22))\" fill=\"\(color)\" font-size=\"13\">"
-          + "\(escape(view.name))</text>")
-      out.append(
-        "<text x=\"\(f(left))\" y=\"\(f(top - 8))\" fill=\"#666\">shape [\(view.shape.rows), "
-          + "\(view.shape.columns)] strides [\(view.strides.row), \(view.strides.column)] "
-          + "offset \(view.offset)</text>")
+      let top = 140.0
+      for (line, text) in texts(view).enumerated() {
+        out.append(
+          "<text x=\"\(f(left))\" y=\"\(f(top - 52 + Double(line) * 16))\" "
+            + "fill=\"\(line == 0 ? color : "#666")\" font-size=\"\(line == 0 ? 13 : 12)\">"
+            + "\(escape(text))</text>")
+      }
       for r in 0..<view.shape.rows {
         for c in 0..<view.shape.columns {
           let index = view.offset + r * view.strides.row + c * view.strides.column
@@ -85,7 +94,7 @@ public struct LayoutFigure {
               + "fill=\"\(color)\">\(index)</text>")
         }
       }
-      left += Double(view.shape.columns) * cell + 40
+      left += columnWidths[v] + 30
     }
     out.append("</svg>")
     return out.joined(separator: "\n") + "\n"

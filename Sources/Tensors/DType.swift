@@ -24,6 +24,8 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable {
   static func tanh(_ x: Self) -> Self
   /// xʸ.
   static func pow(_ x: Self, _ y: Self) -> Self
+  /// log(1 + x), accurate for small x.
+  static func log1p(_ x: Self) -> Self
 }
 
 extension Float: TensorScalar {
@@ -37,6 +39,8 @@ extension Float: TensorScalar {
   @inlinable public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
   /// xʸ.
   @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }
+  /// log(1 + x).
+  @inlinable public static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
 }
 
 extension Double: TensorScalar {
@@ -50,6 +54,8 @@ extension Double: TensorScalar {
   @inlinable public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
   /// xʸ.
   @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+  /// log(1 + x).
+  @inlinable public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
 }
 
 /// A shape or operand problem, naming the operation and the shapes involved.

@@ -5,7 +5,7 @@ import Foundation
 
 /// Elementwise operations of one argument.
 enum UnaryKernel {
-  case negate, exp, log, sqrt, abs, tanh, sigmoid, relu, sign, positive
+  case negate, exp, log, sqrt, abs, tanh, sigmoid, softplus, relu, sign, positive
   case power(Double)
   case scale(Double)
   case shift(Double)
@@ -37,6 +37,12 @@ func apply<T: TensorScalar>(
         let e = T.exp(x)
         out[i] = e / (1 + e)
       }
+    }
+  case .softplus:
+    // log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): no overflow for large x, no loss for small.
+    for i in 0..<n {
+      let x = a[i]
+      out[i] = (x > 0 ? x : 0) + T.log1p(T.exp(-Swift.abs(x)))
     }
   case .relu: for i in 0..<n { out[i] = a[i] > 0 ? a[i] : 0 }
   case .sign: for i in 0..<n { out[i] = a[i] > 0 ? 1 : (a[i] < 0 ? -1 : (a[i].isNaN ? a[i] : 0)) }

@@ -29,30 +29,41 @@ extension Tensor {
 
   // listing: add
   /// Elementwise sum: both inputs receive the output's gradient unchanged.
-  @_disfavoredOverload
-  public static func + (lhs: Tensor, rhs: Tensor) throws -> Tensor {
-    let shape = try elementwiseShape("add", lhs, rhs)
-    return zipped(.add, lhs, rhs, shape: shape).recorded("add", [lhs, rhs]) { g in
+  public func adding(_ other: Tensor) throws -> Tensor {
+    let (lhs, rhs) = (self, other)
+    let shape = try Tensor.elementwiseShape("add", lhs, rhs)
+    return Tensor.zipped(.add, lhs, rhs, shape: shape).recorded("add", [lhs, rhs]) { g in
       [g.unscattered(to: lhs), g.unscattered(to: rhs)]
     }
   }
+
+  /// `lhs.adding(rhs)`. Disfavored, so that Chapter 3's broadcasting `+` wins wherever
+  /// both are visible.
+  @_disfavoredOverload
+  public static func + (lhs: Tensor, rhs: Tensor) throws -> Tensor { try lhs.adding(rhs) }
   // end listing: add
 
   /// Elementwise difference.
-  @_disfavoredOverload
-  public static func - (lhs: Tensor, rhs: Tensor) throws -> Tensor {
-    let shape = try elementwiseShape("subtract", lhs, rhs)
-    return zipped(.subtract, lhs, rhs, shape: shape).recorded("subtract", [lhs, rhs]) { g in
+  public func subtracting(_ other: Tensor) throws -> Tensor {
+    let (lhs, rhs) = (self, other)
+    let shape = try Tensor.elementwiseShape("subtract", lhs, rhs)
+    return Tensor.zipped(.subtract, lhs, rhs, shape: shape).recorded("subtract", [lhs, rhs]) {
+      g in
       [g.unscattered(to: lhs), (-g).unscattered(to: rhs)]
     }
   }
 
+  /// `lhs.subtracting(rhs)` (disfavored: Chapter 3's broadcasting `-` wins).
+  @_disfavoredOverload
+  public static func - (lhs: Tensor, rhs: Tensor) throws -> Tensor { try lhs.subtracting(rhs) }
+
   // listing: multiply
   /// Elementwise product: each input's gradient is the output's, times the other input.
-  @_disfavoredOverload
-  public static func * (lhs: Tensor, rhs: Tensor) throws -> Tensor {
-    let shape = try elementwiseShape("multiply", lhs, rhs)
-    return zipped(.multiply, lhs, rhs, shape: shape).recorded("multiply", [lhs, rhs]) { g in
+  public func multiplied(by other: Tensor) throws -> Tensor {
+    let (lhs, rhs) = (self, other)
+    let shape = try Tensor.elementwiseShape("multiply", lhs, rhs)
+    return Tensor.zipped(.multiply, lhs, rhs, shape: shape).recorded("multiply", [lhs, rhs]) {
+      g in
       // exercise 2.3: The VJP of the elementwise product
       [try (g * rhs).unscattered(to: lhs), try (g * lhs).unscattered(to: rhs)]
       // end exercise 2.3
@@ -60,15 +71,25 @@ extension Tensor {
   }
   // end listing: multiply
 
-  /// Elementwise quotient; division by zero follows IEEE 754.
+  /// `lhs.multiplied(by: rhs)` (disfavored: Chapter 3's broadcasting `*` wins).
   @_disfavoredOverload
-  public static func / (lhs: Tensor, rhs: Tensor) throws -> Tensor {
-    let shape = try elementwiseShape("divide", lhs, rhs)
-    return zipped(.divide, lhs, rhs, shape: shape).recorded("divide", [lhs, rhs]) { g in
+  public static func * (lhs: Tensor, rhs: Tensor) throws -> Tensor {
+    try lhs.multiplied(by: rhs)
+  }
+
+  /// Elementwise quotient; division by zero follows IEEE 754.
+  public func divided(by other: Tensor) throws -> Tensor {
+    let (lhs, rhs) = (self, other)
+    let shape = try Tensor.elementwiseShape("divide", lhs, rhs)
+    return Tensor.zipped(.divide, lhs, rhs, shape: shape).recorded("divide", [lhs, rhs]) { g in
       let gl = try g / rhs
       return [gl.unscattered(to: lhs), try (-(gl * lhs) / rhs).unscattered(to: rhs)]
     }
   }
+
+  /// `lhs.divided(by: rhs)` (disfavored: Chapter 3's broadcasting `/` wins).
+  @_disfavoredOverload
+  public static func / (lhs: Tensor, rhs: Tensor) throws -> Tensor { try lhs.divided(by: rhs) }
 
   /// Elementwise negation.
   public static prefix func - (operand: Tensor) -> Tensor {

@@ -48,6 +48,16 @@ extension Tensor {
     }
   }
 
+  /// softplus(x) = log(1 + eˣ), computed without overflow; its gradient is σ(x).
+  ///
+  /// The stable form of a logistic loss: −log σ(z) = softplus(−z). Writing it as
+  /// `relu(x) + log(1 + exp(−|x|))` from pieces gives the same values but a zero gradient
+  /// at x = 0 (both kinks' subgradients are 0 there), where the true one is ½.
+  public func softplus() -> Tensor {
+    let x = self
+    return mapped(.softplus).recorded("softplus", [self]) { g in [try g * x.sigmoid()] }
+  }
+
   /// max(0, x), with gradient 1 where x > 0 and 0 elsewhere (0 at 0).
   public func relu() -> Tensor {
     let x = self

@@ -8,7 +8,11 @@ extension Tensor {
   /// - A 1-d left operand is a row `[1, k]`, a 1-d right operand a column `[k, 1]`; the
   ///   added axis is removed from the result.
   /// - More axes: a batch of matrices; in this chapter both batch shapes must be equal.
-  public func matmul(_ other: Tensor) throws -> Tensor {
+  @_disfavoredOverload
+  public func matmul(_ other: Tensor) throws -> Tensor { try matrixProduct(other) }
+
+  /// The matrix product of this chapter: equal batch shapes (see `matmul`).
+  public func matrixProduct(_ other: Tensor) throws -> Tensor {
     guard dtype == other.dtype else {
       throw TensorError(
         "matmul",

@@ -164,7 +164,7 @@ extension Tensor {
 
   /// A zero-stride view repeating size-1 axes to `target` (same rank): the VJP of a
   /// reduction that kept its axes. Its own VJP sums the repeated axes back.
-  func expandedKeptAxes(to target: [Int]) throws -> Tensor {
+  package func expandedKeptAxes(to target: [Int]) throws -> Tensor {
     guard target.count == rank,
       zip(shape, target).allSatisfy({ $0 == $1 || $0 == 1 })
     else {

@@ -41,6 +41,12 @@ struct GradientTests {
     try expectGradients("tanh", [a]) { $0[0].tanh() }
     try expectGradients("sigmoid", [a]) { $0[0].sigmoid() }
     try expectGradients("relu", [a]) { $0[0].relu() }
+    try expectGradients("softplus", [a]) { $0[0].softplus() }
+    // At 0 exactly the gradient is σ(0) = ½, not the 0 that relu + abs pieces would give.
+    let zero = Tensor([0, 40, -40], dtype: .float64)
+    zero.requiresGrad = true
+    try zero.softplus().sum().backward()
+    #expect(zero.grad?.scalars == [0.5, 1, Foundation.exp(-40) / (1 + Foundation.exp(-40))])
     try expectGradients("pow 3", [a]) { $0[0].pow(3) }
     try expectGradients("pow -0.5", [positive]) { $0[0].pow(-0.5) }
     try expectGradients("negate", [a]) { -$0[0] }

@@ -1,0 +1,39 @@
+extension Tensor {
+  // listing: softmax
+  /// softmax along `axis`: eˣ / Σ eˣ, computed as e^(x − max) / Σ e^(x − max).
+  ///
+  /// Subtracting the maximum changes nothing mathematically and keeps every exponent ≤ 0,
+  /// so logits of 1000 do not overflow to inf/inf = NaN. The maximum is a constant here
+  /// (detached): the result does not depend on it, and its gradient through `max` would be
+  /// exactly zero anyway.
+  public func softmax(axis: Int = -1) throws -> Tensor {
+    // exercise 3.6: A stable softmax
+    let shifted = try self - max(axes: [axis], keepingAxes: true).detach()
+    let e = shifted.exp()
+    return try e / e.sum(axes: [axis], keepingAxes: true)
+    // end exercise 3.6
+  }
+  // end listing: softmax
+
+  // listing: log-softmax
+  /// log softmax along `axis`: x − log Σ eˣ, with the log-sum-exp taken around the maximum.
+  public func logSoftmax(axis: Int = -1) throws -> Tensor {
+    // exercise 3.7: log-softmax with log-sum-exp
+    let m = try max(axes: [axis], keepingAxes: true).detach()
+    let shifted = try self - m
+    return try shifted - shifted.exp().sum(axes: [axis], keepingAxes: true).log()
+    // end exercise 3.7
+  }
+  // end listing: log-softmax
+}
+
+// listing: pairwise-distances
+/// The squared Euclidean distance between every row of `a` (`[n, d]`) and every row of
+/// `b` (`[m, d]`), as `[n, m]`: one broadcast subtraction of `[n, 1, d]` and `[1, m, d]`.
+public func pairwiseSquaredDistances(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+  // exercise 3.8: Pairwise distances by broadcasting
+  let difference = try a.unsqueezed(1) - b.unsqueezed(0)
+  return try (difference * difference).sum(axes: [-1])
+  // end exercise 3.8
+}
+// end listing: pairwise-distances

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+@testable import Broadcasting
+@testable import Tensors
+
+func allClose(_ a: [Double], _ b: [Double], tolerance: Double = 1e-9) -> Bool {
+  a.count == b.count
+    && zip(a, b).allSatisfy { x, y in
+      x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
+    }
+}
+
+func sample(_ shape: [Int], seed: Double = 0.37, dtype: DType = .float64) -> Tensor {
+  let n = shape.reduce(1, *)
+  return try! Tensor(
+    (0..<n).map { Foundation.sin(Double($0) * 1.3 + seed) * 1.2 }, shape: shape, dtype: dtype)
+}
+
+func expectGradients(
+  _ name: String, _ inputs: [Tensor], _ f: @escaping ([Tensor]) throws -> Tensor
+) throws {
+  let report = try gradcheck(f, inputs: inputs)
+  #expect(report.passed, "\(name):\n\(report)")
+}
+
+@Suite("Broadcasting: shapes, values, gradients")
+struct BroadcastingTests {
+  @Test("the rule on mixed ranks and size-1 axes on both sides")
+  func rule() throws {
+    #expect(try broadcastShape([4, 1], [2, 4, 3]) == [2, 4, 3])
+    #expect(try broadcastShape([2, 1, 3], [4, 1]) == [2, 4, 3])
+    #expect(try broadcastShape([], [2, 3]) == [2, 3])
+    #expect(try broadcastShape([0, 1], [1, 5]) == [0, 5])
+    #expect {
+      try broadcastShape([2, 3], [4])
+    } throws: {
+      "\($0)".contains("shapes [2, 3] and [4] do not broadcast: axis -1 has sizes 3 and 4")
+    }
+  }
+
+  @Test("values: [4, 1] + [2, 4, 3] and a 0-d operand, both orders")
+  func values() throws {
+    let a = try Tensor([1, 2, 3, 4], shape: [4, 1], dtype: .float64)
+    let b = Tensor.ones([2, 4, 3], dtype: .float64)
+    let c = try a + b
+    #expect(c.shape == [2, 4, 3])
+    #expect(try c.element(at: [1, 2, 0]) == 4 && c.element(at: [0, 3, 2]) == 5)
+    #expect(try (b - a).shape == [2, 4, 3])
+    #expect(try (Tensor(scalar: 2, dtype: .float64) * a).scalars == [2, 4, 6, 8])
+    #expect(try (a / Tensor(scalar: 2, dtype: .float64)).scalars == [0.5, 1, 1.5, 2])
+  }
+
+  @Test("expand is a zero-stride view and sum(toShape:) its adjoint")
+  func expandAndSum() throws {
+    let a = try Tensor([1, 2], shape: [2, 1], dtype: .float64)
+    let e = try a.expand(to: [3, 2, 4])
+    #expect(e.strides == [0, 1, 0] && e.storage === a.storage)
+    #expect(try e.sum(toShape: [2, 1]).scalars == [12, 24])
+    #expect(try e.sum(toShape: [1, 4]).scalars == [9, 9, 9, 9])
+    #expect(throws: TensorError.self) { try a.expand(to: [3, 3]) }
+    #expect(throws: TensorError.self) { try e.sum(toShape: [3, 2]) }
+  }
+
+  @Test("gradients through broadcasting, size-1 axes on both sides, 0-d operands")
+  func gradients() throws {
+    try expectGradients("[4,1] + [2,4,3]", [sample([4, 1]), sample([2, 4, 3], seed: 1)]) {
+      try $0[0] + $0[1]
+    }
+    try expectGradients("[2,1,3] * [4,1]", [sample([2, 1, 3]), sample([4, 1], seed: 1)]) {
+      try $0[0] * $0[1]
+    }
+    try expectGradients("[3] / [2,3]", [sample([3]), try sample([2, 3], seed: 1).abs() + 1]) {
+      try $0[0] / $0[1]
+    }
+    try expectGradients("0-d - [2,3]", [sample([]), sample([2, 3], seed: 1)]) {
+      try $0[0] - $0[1]
+    }
+    try expectGradients("expand", [sample([3, 1])]) { try $0[0].expand(to: [2, 3, 4]).tanh() }
+    try expectGradients("sum(toShape:)", [sample([2, 3, 4])]) {
+      try $0[0].sum(toShape: [3, 1]).exp()
+    }
+  }
+
+  @Test("matmul with broadcast batch axes")
+  func matmul() throws {
+    let a = sample([5, 1, 3, 4])
+    let b = sample([2, 4, 6], seed: 2)
+    let c = try a.matmul(b)
+    #expect(c.shape == [5, 2, 3, 6])
+    let direct = try a.selected(axis: 0, 4).selected(axis: 0, 0).matmul(b.selected(axis: 0, 1))
+    #expect(allClose(try c.selected(axis: 0, 4).selected(axis: 0, 1).scalars, direct.scalars))
+    try expectGradients(
+      "batched broadcast matmul", [sample([2, 1, 3, 2]), sample([3, 2, 2], seed: 1)]
+    ) {
+      try $0[0].matmul($0[1])
+    }
+    #expect(throws: TensorError.self) { try sample([2, 3, 4]).matmul(sample([3, 4, 5])) }
+  }
+
+  @Test("softmax and log-softmax: stable at ±1000, rows sum to 1, gradients")
+  func softmax() throws {
+    let logits = try Tensor([1000, 0, -1000, 1, 2, 3], shape: [2, 3], dtype: .float64)
+    let p = try logits.softmax()
+    #expect(p.scalars.allSatisfy { $0.isFinite })
+    #expect(allClose(try p.sum(axes: [1]).scalars, [1, 1]))
+    #expect(p.scalars[0] == 1)
+    let l = try logits.logSoftmax()
+    #expect(l.scalars.allSatisfy { $0.isFinite })
+    #expect(l.scalars[2] == -2000)
+    try expectGradients("softmax", [sample([3, 4])]) { try $0[0].softmax(axis: 1) }
+    try expectGradients("log-softmax axis 0", [sample([3, 4])]) { try $0[0].logSoftmax(axis: 0) }
+  }
+
+  @Test("the upgraded operators win over Chapter 2's in a file that imports both")
+  func overloadResolution() throws {
+    // This file imports Tensors and Broadcasting; `+` must broadcast, not throw.
+    #expect(try (Tensor.ones([2, 1]) + Tensor.ones([3])).shape == [2, 3])
+  }
+}
