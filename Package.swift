@@ -78,7 +78,8 @@ let package = Package(
     .executableTarget(
       name: "GradbookBench",
       dependencies: [
-        "Scalar", "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Scalar", "Broadcasting", "CBLAS",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // Tests mirror the sources.

@@ -1,3 +1,8 @@
+/// A weak reference to a tensor, for a VJP that reads its operation's output.
+final class WeakTensor {
+  weak var tensor: Tensor?
+}
+
 // Elementwise functions of one tensor. Each VJP is written with tensor operations on the
 // *inputs* (recomputing what it needs), so that Chapter 4 can differentiate it again.
 
@@ -27,14 +32,29 @@ extension Tensor {
   }
 
   // listing: tanh
-  /// tanh, with gradient 1 − tanh²x (the platform's tanh: no overflow at large |x|).
+  /// tanh, with gradient 1 − tanh²x (no overflow at large |x|).
+  ///
+  /// The VJP reads the *output* y = tanh x: g · (1 − y²) needs no second tanh. The output
+  /// is held weakly (an output holding its own node strongly would be a cycle); during
+  /// `backward()` it is always alive, because backward holds every tensor of the tape.
   public func tanh() -> Tensor {
     let x = self
-    return mapped(.tanh).recorded("tanh", [self]) { g in
-      // exercise 2.4: The VJP of tanh
-      let t = x.tanh()
-      return [try g * (1 - t * t)]
-      // end exercise 2.4
+    let output = WeakTensor()
+    let y = mapped(.tanh).recorded("tanh", [self]) { g in
+      [(output.tensor ?? x.tanh()).tanhGradient(g)]
+    }
+    output.tensor = y
+    return y
+  }
+
+  /// `g · (1 − y²)` in one pass, where this tensor is y = tanh x: the VJP of tanh, fused so
+  /// that backward reads `g` and `y` once instead of making three temporaries. It is an
+  /// operation like any other — recorded, with its own VJP — so Chapter 4 can differentiate
+  /// through it: ∂/∂g is the same product, and ∂/∂y is −2 · y · g times the cotangent.
+  func tanhGradient(_ g: Tensor) -> Tensor {
+    let y = self
+    return Tensor.zipped(.tanhGradient, g, y, shape: shape).recorded("tanh′", [g, y]) { h in
+      [y.tanhGradient(h), try -2 * h * g * y]
     }
   }
   // end listing: tanh
@@ -61,7 +81,16 @@ extension Tensor {
   /// max(0, x), with gradient 1 where x > 0 and 0 elsewhere (0 at 0).
   public func relu() -> Tensor {
     let x = self
-    return mapped(.relu).recorded("relu", [self]) { g in [try g * x.mapped(.positive)] }
+    return mapped(.relu).recorded("relu", [self]) { g in [x.reluGradient(g)] }
+  }
+
+  /// `g` where x > 0, else 0, in one pass: the VJP of relu. Differentiable in `g` (the same
+  /// mask); its derivative in `x` is zero almost everywhere, by mathematics.
+  func reluGradient(_ g: Tensor) -> Tensor {
+    let x = self
+    return Tensor.zipped(.reluGradient, g, x, shape: shape).recorded("relu′", [g]) { h in
+      [x.reluGradient(h)]
+    }
   }
 
   /// xⁿ for a constant n, with gradient n·xⁿ⁻¹.

@@ -114,8 +114,26 @@ func reduce<T: TensorScalar>(
     let p = a + o * block
     switch kernel {
     case .sum:
-      var s: T = 0
-      for i in 0..<block { s += p[i] }
+      // Eight partial sums, so the loop vectorizes (and rounds a little less).
+      var lanes = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
+      var i = 0
+      while i + 8 <= block {
+        lanes.0 += p[i]
+        lanes.1 += p[i + 1]
+        lanes.2 += p[i + 2]
+        lanes.3 += p[i + 3]
+        lanes.4 += p[i + 4]
+        lanes.5 += p[i + 5]
+        lanes.6 += p[i + 6]
+        lanes.7 += p[i + 7]
+        i += 8
+      }
+      var s =
+        ((lanes.0 + lanes.1) + (lanes.2 + lanes.3)) + ((lanes.4 + lanes.5) + (lanes.6 + lanes.7))
+      while i < block {
+        s += p[i]
+        i += 1
+      }
       out[o] = s
     case .max:
       var m = -T.infinity

@@ -89,7 +89,7 @@ extension Tensor {
       throw TensorError(
         "Tensor.init", "\(values.count) values do not fill shape \(describe(shape)) (\(count))")
     }
-    let storage = TensorStorage(count: count, dtype: dtype)
+    let storage = TensorStorage(count: count, dtype: dtype, zeroed: false)
     switch dtype {
     case .float32:
       let p = storage.typed(Float.self)

@@ -50,6 +50,11 @@ struct GradientTests {
     try expectGradients("pow 3", [a]) { $0[0].pow(3) }
     try expectGradients("pow -0.5", [positive]) { $0[0].pow(-0.5) }
     try expectGradients("negate", [a]) { -$0[0] }
+    // The fused VJPs are operations too, differentiable in both arguments (for chapter 4).
+    try expectGradients("tanh′ (fused VJP of tanh, from its output)", [a, b]) {
+      $0[0].tanhGradient($0[1])
+    }
+    try expectGradients("relu′ (fused VJP of relu)", [a, b]) { $0[0].reluGradient($0[1]) }
   }
 
   @Test("reductions over axes, kept or not, and max/min with ties")
@@ -147,5 +152,52 @@ struct GradientTests {
     }
     let report = try gradcheck(wrong, inputs: [sample([3])])
     #expect(!report.passed)
+  }
+}
+
+@Suite("Float32: values and gradients agree with Float64")
+struct Float32Tests {
+  @Test("Float32 tanh (a rational approximation) is within 4e-7 of the exact value")
+  func tanhAccuracy() throws {
+    let xs = stride(from: -12.0, through: 12.0, by: 0.0007).map { Double(Float($0)) }
+    let t = Tensor(xs, dtype: .float32).tanh().scalars
+    let worst = zip(xs, t).map { Swift.abs($1 - Foundation.tanh($0)) }.max()!
+    #expect(worst < 4e-7)  // about 5 units in the last place near ±1
+    let special = Tensor([.nan, .infinity, -.infinity, 0, 1000], dtype: .float32).tanh().scalars
+    #expect(special[0].isNaN && Array(special.dropFirst()) == [1, -1, 0, 1])
+  }
+
+  @Test("every op's gradient in Float32 matches Float64 to single precision")
+  func gradients() throws {
+    let cases: [(String, [[Int]], ([Tensor]) throws -> Tensor)] = [
+      ("multiply", [[3, 4], [3, 4]], { try $0[0] * $0[1] }),
+      ("divide", [[3, 4], [3, 4]], { try $0[0] / ($0[1].abs() + 1) }),
+      ("tanh", [[3, 4]], { $0[0].tanh() }),
+      ("sigmoid", [[3, 4]], { $0[0].sigmoid() }),
+      ("softplus", [[3, 4]], { $0[0].softplus() }),
+      ("relu", [[3, 4]], { $0[0].relu() }),
+      ("exp", [[3, 4]], { $0[0].exp() }),
+      ("sum axes", [[2, 3, 4]], { try $0[0].sum(axes: [0, 2]) }),
+      ("max axes", [[2, 3, 4]], { try $0[0].max(axes: [1]) }),
+      ("matmul", [[3, 4], [4, 5]], { try $0[0].matmul($0[1]) }),
+      ("transposed slice", [[4, 6]], { try $0[0].transposed().sliced(axis: 0, 0..<6, step: 2) }),
+    ]
+    for (name, shapes, f) in cases {
+      var grads: [DType: [[Double]]] = [:]
+      for dtype in [DType.float32, .float64] {
+        let inputs = shapes.enumerated().map { i, shape in
+          let t = sample(shape, dtype: dtype, seed: 0.37 + Double(i))
+          t.requiresGrad = true
+          return t
+        }
+        let out = try f(inputs)
+        let seed = sample(out.shape, dtype: dtype, seed: 5.1)
+        try out.backward(seed: seed)
+        grads[dtype] = inputs.map { $0.grad!.scalars }
+      }
+      for (g32, g64) in zip(grads[.float32]!, grads[.float64]!) {
+        #expect(allClose(g32, g64, tolerance: 2e-5), "\(name)")
+      }
+    }
   }
 }

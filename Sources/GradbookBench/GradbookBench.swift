@@ -15,6 +15,9 @@ struct GradbookBench: ParsableCommand {
   @Option(help: "Timed repetitions per benchmark (the median is reported).")
   var repetitions = 25
 
+  @Option(help: "Run only the op-table rows whose name contains this text.")
+  var only: String?
+
   @Option(help: "Output of ../shared/peers/micrograd_bench.py from the same run, for ratios.")
   var micrograd: String?
 
@@ -53,6 +56,29 @@ struct GradbookBench: ParsableCommand {
           + String(format: "quotes 190 ms with GC off: %.1f× slower", 190 / total))
     }
     results.append(scalar)
+
+    print()
+    print("op (Float32, batch 128)                      fwd µs      bwd µs  fwd peak MiB")
+    print(String(repeating: "─", count: 80))
+    let rows = try opTable(repetitions: repetitions, only: only)
+    for row in rows {
+      let name = row.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+      let bwd = row.backwardMicroseconds.map { String(format: "%10.1f", $0) } ?? "         —"
+      print(
+        "\(name) \(String(format: "%10.1f", row.forwardMicroseconds))  \(bwd)   "
+          + String(format: "%8.2f", Double(row.peakBytes) / 1_048_576))
+    }
+    results.append(["name": "op_table", "rows": rows.map(\.json)])
+    let efficiency = try matmulEfficiency(repetitions: repetitions)
+    print(
+      String(
+        format:
+          "matmul (128,784)@(784,128): engine %.1f GFLOP/s, bare cblas_sgemm %.1f GFLOP/s (%.0f%%)",
+        efficiency.engine, efficiency.bare, 100 * efficiency.engine / efficiency.bare))
+    results.append([
+      "name": "matmul_efficiency", "engine_gflops": efficiency.engine,
+      "bare_sgemm_gflops": efficiency.bare,
+    ])
 
     if let json {
       let document: [String: Any] = [

@@ -1,0 +1,122 @@
+import Broadcasting
+import CBLAS
+import Foundation
+import Scalar
+
+/// One row of the op table: forward and backward medians, and the peak of tensor memory
+/// the forward pass allocated (beyond its inputs).
+struct OpRow {
+  var name: String
+  var forwardMicroseconds: Double
+  var backwardMicroseconds: Double?
+  var peakBytes: Int
+
+  var json: [String: Any] {
+    var row: [String: Any] = [
+      "name": name, "fwd_us": forwardMicroseconds, "fwd_peak_bytes": peakBytes,
+    ]
+    if let backwardMicroseconds { row["bwd_us"] = backwardMicroseconds }
+    return row
+  }
+}
+
+/// The median seconds of `body`, each sample repeating it for at least `minimumTime`.
+func medianSeconds(repetitions: Int, minimumTime: Double = 0.02, _ body: () throws -> Void)
+  rethrows -> Double
+{
+  for _ in 0..<2 { try body() }
+  let start = DispatchTime.now().uptimeNanoseconds
+  try body()
+  let once = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+  let inner = max(1, Int(minimumTime / max(once, 1e-9)))
+  var samples: [Double] = []
+  for _ in 0..<repetitions {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<inner { try body() }
+    samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(inner))
+  }
+  return samples.sorted()[samples.count / 2]
+}
+
+/// The op table of the seeds' benchmarks, batch 128, Float32.
+func opTable(repetitions: Int, only filter: String? = nil) throws -> [OpRow] {
+  var generator = SeededGenerator(seed: 0)
+  func input(_ shape: [Int]) -> Tensor {
+    let t = Tensor.randn(shape, using: &generator)
+    t.requiresGrad = true
+    return t
+  }
+  let a = input([128, 64, 14, 14])
+  let b = input([128, 64, 14, 14])
+  let m1 = input([128, 784])
+  let m2 = input([784, 128])
+  let s10 = input([128, 10])
+  let tiny1 = input([4, 4])
+  let tiny2 = input([4, 4])
+  let cases: [(String, [Tensor], () throws -> Tensor)] = [
+    ("add (128,64,14,14)", [a, b], { try a + b }),
+    ("sub (128,64,14,14)", [a, b], { try a - b }),
+    ("mul (128,64,14,14)", [a, b], { try a * b }),
+    ("div (128,64,14,14)", [a, b], { try a / b }),
+    ("matmul (128,784)@(784,128)", [m1, m2], { try m1.matmul(m2) }),
+    ("transpose (128,64,14,14) 2↔3", [a], { try a.transposed() }),
+    ("reshape (128,64,14,14)→(128,-1)", [a], { try a.reshaped([128, -1]) }),
+    ("sum axes (2,3)", [a], { try a.sum(axes: [2, 3]) }),
+    ("mean axes (2,3)", [a], { try a.mean(axes: [2, 3]) }),
+    ("relu (128,64,14,14)", [a], { a.relu() }),
+    ("tanh (128,64,14,14)", [a], { a.tanh() }),
+    ("softmax (128,10)", [s10], { try s10.softmax() }),
+    ("add (4,4) — per-op overhead", [tiny1, tiny2], { try tiny1 + tiny2 }),
+  ]
+  var rows: [OpRow] = []
+  for (name, inputs, op) in cases where filter.map({ name.contains($0) }) ?? true {
+    let before = TensorStorage.Statistics.liveBytes
+    TensorStorage.Statistics.resetPeak()
+    var output: Tensor? = try op()
+    let peak = TensorStorage.Statistics.peakBytes - before
+    let forward = try medianSeconds(repetitions: repetitions) { _ = try op() }
+    var backward: Double?
+    if let out = output {
+      let seed = Tensor.randn(out.shape, using: &generator)
+      backward = try medianSeconds(repetitions: repetitions) {
+        for t in inputs { t.grad = nil }
+        try out.backward(seed: seed)
+      }
+    }
+    output = nil
+    rows.append(
+      OpRow(
+        name: name, forwardMicroseconds: forward * 1e6,
+        backwardMicroseconds: backward.map { $0 * 1e6 }, peakBytes: peak))
+  }
+  // Per-op overhead: a (4,4) add, forward and backward together.
+  let overhead = try medianSeconds(repetitions: repetitions) {
+    tiny1.grad = nil
+    tiny2.grad = nil
+    try (tiny1 + tiny2).backward(seed: Tensor.ones([4, 4]))
+  }
+  rows.append(
+    OpRow(
+      name: "add (4,4) fwd+bwd together", forwardMicroseconds: overhead * 1e6,
+      backwardMicroseconds: nil, peakBytes: 0))
+  return rows
+}
+
+/// GFLOP/s of `a.matmul(b)` inside the engine and of a bare `cblas_sgemm` of the same size.
+func matmulEfficiency(repetitions: Int) throws -> (engine: Double, bare: Double) {
+  var generator = SeededGenerator(seed: 1)
+  let (m, k, n) = (128, 784, 128)
+  let a = Tensor.randn([m, k], using: &generator)
+  let b = Tensor.randn([k, n], using: &generator)
+  let engine = try medianSeconds(repetitions: repetitions) { _ = try a.matmul(b) }
+  let x = [Float](a.scalars.map { Float($0) })
+  let y = [Float](b.scalars.map { Float($0) })
+  var c = [Float](repeating: 0, count: m * n)
+  let bare = medianSeconds(repetitions: repetitions) {
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, x, Int32(k), y,
+      Int32(n), 0, &c, Int32(n))
+  }
+  let flops = 2.0 * Double(m * n * k)
+  return (flops / engine / 1e9, flops / bare / 1e9)
+}
