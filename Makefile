@@ -89,17 +89,22 @@ bench: setup
 	mkdir -p .build/bench
 	@peers=""; \
 	if [ -x .peers/bin/python ] && [ -d $(PEERS) ]; then \
-	  echo "bench: running the micrograd peer ($(PEERS)/micrograd_bench.py)…"; \
+	  echo "bench: running the peers in this session ($(PEERS))…"; \
 	  (cd $(PEERS) && $(CURDIR)/.peers/bin/python micrograd_bench.py) > .build/bench/micrograd.txt; \
 	  peers="--micrograd .build/bench/micrograd.txt"; \
-	else echo "bench: peers not set up (make peers) — ratios use the figures in $(PEERS)/README.md"; fi; \
+	  if .peers/bin/python -c "import torch, threadpoolctl" 2>/dev/null; then \
+	    (cd $(PEERS) && $(CURDIR)/.peers/bin/python ops_torch.py --threads 2) > .build/bench/ops_torch.txt; \
+	    peers="$$peers --torch-ops .build/bench/ops_torch.txt"; \
+	  fi; \
+	else echo "bench: peers not set up (make peers) — no same-session ratios"; fi; \
 	"$$($(SWIFT) build -c release --show-bin-path)/gradbook-bench" --json .build/bench/latest.json $$peers
 
-# The peer scripts' Python environment (micrograd; needs PyPI). `make bench` then runs them
-# in the same session for side-by-side ratios.
+# The peer scripts' Python environment (micrograd, and PyTorch's CPU wheel that ships with
+# these machines); needs PyPI. `make bench` then runs them in the same session for ratios.
 peers:
 	test -x .peers/bin/python || python3 -m venv .peers
-	.peers/bin/pip install -q micrograd numpy
+	.peers/bin/pip install -q micrograd numpy threadpoolctl
+	.peers/bin/pip install -q "torch==2.13.0+cpu" || echo "peers: PyTorch not available; op-table ratios will be missing"
 
 clean:
 	rm -rf .build book/site reader-edition

@@ -14,7 +14,8 @@ let package = Package(
     .executable(name: "gradbook-bench", targets: ["GradbookBench"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
   ],
   targets: [
     // System and support targets.
@@ -86,7 +87,11 @@ let package = Package(
     .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
     .testTarget(name: "ScalarTests", dependencies: ["Scalar"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-    .testTarget(name: "BroadcastingTests", dependencies: ["Broadcasting"]),
+    .testTarget(
+      name: "BroadcastingTests",
+      dependencies: [
+        "Broadcasting", .product(name: "PropertyBased", package: "swift-property-based"),
+      ]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
   ]
 )

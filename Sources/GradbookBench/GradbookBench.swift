@@ -21,6 +21,9 @@ struct GradbookBench: ParsableCommand {
   @Option(help: "Output of ../shared/peers/micrograd_bench.py from the same run, for ratios.")
   var micrograd: String?
 
+  @Option(help: "Output of ../shared/peers/ops_torch.py from the same run, for ratios.")
+  var torchOps: String?
+
   func run() throws {
     #if DEBUG
       print("warning: this is a debug build; benchmark numbers mean nothing (use -c release)")
@@ -58,15 +61,28 @@ struct GradbookBench: ParsableCommand {
     results.append(scalar)
 
     print()
-    print("op (Float32, batch 128)                      fwd µs      bwd µs  fwd peak MiB")
-    print(String(repeating: "─", count: 80))
+    let torch = try torchOps.map(torchFigures) ?? [:]
+    print(
+      "op (Float32, batch 128)                      fwd µs      bwd µs  fwd peak MiB"
+        + (torch.isEmpty ? "" : "   PyTorch fwd/bwd µs   ratio fwd/bwd"))
+    print(String(repeating: "─", count: torch.isEmpty ? 80 : 118))
     let rows = try opTable(repetitions: repetitions, only: only)
     for row in rows {
       let name = row.name.padding(toLength: 40, withPad: " ", startingAt: 0)
       let bwd = row.backwardMicroseconds.map { String(format: "%10.1f", $0) } ?? "         —"
-      print(
+      var line =
         "\(name) \(String(format: "%10.1f", row.forwardMicroseconds))  \(bwd)   "
-          + String(format: "%8.2f", Double(row.peakBytes) / 1_048_576))
+        + String(format: "%8.2f", Double(row.peakBytes) / 1_048_576)
+      if let peer = torch[row.peerName ?? ""] {
+        line += String(format: "   %8.1f /%8.1f", peer.fwd, peer.bwd)
+        line += String(format: "   %5.2f× / ", peer.fwd / row.forwardMicroseconds)
+        line += row.backwardMicroseconds.map { String(format: "%5.2f×", peer.bwd / $0) } ?? "—"
+      }
+      print(line)
+    }
+    if !torch.isEmpty {
+      print(
+        "(ratio = PyTorch time / Gradbook time, same session: above 1 means Gradbook is faster)")
     }
     results.append(["name": "op_table", "rows": rows.map(\.json)])
     let efficiency = try matmulEfficiency(repetitions: repetitions)
@@ -126,6 +142,22 @@ struct GradbookBench: ParsableCommand {
       "backward_ms": median(backward), "total_ms": median(total),
       "nodes_per_second": Double(nodes) / (median(total) / 1e3),
     ]
+  }
+
+  /// PyTorch's forward and backward µs per op, from the `JSON` line of `ops_torch.py`.
+  func torchFigures(_ path: String) throws -> [String: (fwd: Double, bwd: Double)] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("JSON ") }),
+      let object = try JSONSerialization.jsonObject(with: Data(line.dropFirst(5).utf8))
+        as? [String: [String: Any]]
+    else { return [:] }
+    var figures: [String: (fwd: Double, bwd: Double)] = [:]
+    for (name, row) in object {
+      if let fwd = row["torch_fwd_us"] as? Double, let bwd = row["torch_bwd_us"] as? Double {
+        figures[name] = (fwd, bwd)
+      }
+    }
+    return figures
   }
 
   /// The median step times of micrograd with Python's GC off and on, from the `RESULT`

@@ -7,6 +7,8 @@ import Scalar
 /// the forward pass allocated (beyond its inputs).
 struct OpRow {
   var name: String
+  /// The row's name in `ops_torch.py`, when it has one.
+  var peerName: String?
   var forwardMicroseconds: Double
   var backwardMicroseconds: Double?
   var peakBytes: Int
@@ -53,23 +55,23 @@ func opTable(repetitions: Int, only filter: String? = nil) throws -> [OpRow] {
   let s10 = input([128, 10])
   let tiny1 = input([4, 4])
   let tiny2 = input([4, 4])
-  let cases: [(String, [Tensor], () throws -> Tensor)] = [
-    ("add (128,64,14,14)", [a, b], { try a + b }),
-    ("sub (128,64,14,14)", [a, b], { try a - b }),
-    ("mul (128,64,14,14)", [a, b], { try a * b }),
-    ("div (128,64,14,14)", [a, b], { try a / b }),
-    ("matmul (128,784)@(784,128)", [m1, m2], { try m1.matmul(m2) }),
-    ("transpose (128,64,14,14) 2↔3", [a], { try a.transposed() }),
-    ("reshape (128,64,14,14)→(128,-1)", [a], { try a.reshaped([128, -1]) }),
-    ("sum axes (2,3)", [a], { try a.sum(axes: [2, 3]) }),
-    ("mean axes (2,3)", [a], { try a.mean(axes: [2, 3]) }),
-    ("relu (128,64,14,14)", [a], { a.relu() }),
-    ("tanh (128,64,14,14)", [a], { a.tanh() }),
-    ("softmax (128,10)", [s10], { try s10.softmax() }),
-    ("add (4,4) — per-op overhead", [tiny1, tiny2], { try tiny1 + tiny2 }),
+  let cases: [(String, String?, [Tensor], () throws -> Tensor)] = [
+    ("add (128,64,14,14)", "add", [a, b], { try a + b }),
+    ("sub (128,64,14,14)", nil, [a, b], { try a - b }),
+    ("mul (128,64,14,14)", "mul", [a, b], { try a * b }),
+    ("div (128,64,14,14)", "div", [a, b], { try a / b }),
+    ("matmul (128,784)@(784,128)", "matmul", [m1, m2], { try m1.matmul(m2) }),
+    ("transpose (128,64,14,14) 2↔3", nil, [a], { try a.transposed() }),
+    ("reshape (128,64,14,14)→(128,-1)", nil, [a], { try a.reshaped([128, -1]) }),
+    ("sum axes (2,3)", "sum_axes23", [a], { try a.sum(axes: [2, 3]) }),
+    ("mean axes (2,3)", nil, [a], { try a.mean(axes: [2, 3]) }),
+    ("relu (128,64,14,14)", "relu", [a], { a.relu() }),
+    ("tanh (128,64,14,14)", "tanh", [a], { a.tanh() }),
+    ("softmax (128,10)", "softmax", [s10], { try s10.softmax() }),
+    ("add (4,4) — per-op overhead", nil, [tiny1, tiny2], { try tiny1 + tiny2 }),
   ]
   var rows: [OpRow] = []
-  for (name, inputs, op) in cases where filter.map({ name.contains($0) }) ?? true {
+  for (name, peerName, inputs, op) in cases where filter.map({ name.contains($0) }) ?? true {
     let before = TensorStorage.Statistics.liveBytes
     TensorStorage.Statistics.resetPeak()
     var output: Tensor? = try op()
@@ -86,7 +88,7 @@ func opTable(repetitions: Int, only filter: String? = nil) throws -> [OpRow] {
     output = nil
     rows.append(
       OpRow(
-        name: name, forwardMicroseconds: forward * 1e6,
+        name: name, peerName: peerName, forwardMicroseconds: forward * 1e6,
         backwardMicroseconds: backward.map { $0 * 1e6 }, peakBytes: peak))
   }
   // Per-op overhead: a (4,4) add, forward and backward together.
