@@ -2,7 +2,7 @@ import Foundation
 
 /// A drawing of how 2-d views map onto one row of storage: the storage cells, and for
 /// each view a grid whose cells show the storage index they read.
-public struct LayoutFigure {
+public struct LayoutFigure: SVGFigure {
   /// One view: its name and its 2-d layout.
   public struct View {
     /// The caption, such as `t.transposed()`.
@@ -100,16 +100,6 @@ public struct LayoutFigure {
     return out.joined(separator: "\n") + "\n"
   }
 
-  /// Writes the SVG to `path`, creating its folder.
-  public func write(to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    try FileManager.default.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try svg().write(to: url, atomically: true, encoding: .utf8)
-  }
-
-  private func f(_ x: Double) -> String { String(format: "%.1f", x) }
-  private func escape(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-  }
+  private func f(_ x: Double) -> String { SVG.number(x) }
+  private func escape(_ s: String) -> String { SVG.escape(s) }
 }

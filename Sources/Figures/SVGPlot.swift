@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Enough for the book's figures (loss curves, decision boundaries) without a plotting
 /// library. Coordinates are data coordinates; the plot maps them to pixels.
-public struct SVGPlot {
+public struct SVGPlot: SVGFigure {
   /// A polyline through `points`.
   public struct Line {
     /// The points, in data coordinates.
@@ -170,14 +170,6 @@ public struct SVGPlot {
     return out.joined(separator: "\n") + "\n"
   }
 
-  /// Writes the SVG to `path`, creating its folder.
-  public func write(to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    try FileManager.default.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try svg().write(to: url, atomically: true, encoding: .utf8)
-  }
-
   private func dataRanges() -> (ClosedRange<Double>, ClosedRange<Double>) {
     var xs = lines.flatMap { $0.points.map(\.x) } + scatters.flatMap { $0.points.map(\.x) }
     var ys = lines.flatMap { $0.points.map(\.y) } + scatters.flatMap { $0.points.map(\.y) }
@@ -213,10 +205,7 @@ public struct SVGPlot {
     x == x.rounded() && abs(x) < 1e6 ? String(Int(x)) : String(format: "%.3g", x)
   }
 
-  private static func escape(_ text: String) -> String {
-    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-      .replacingOccurrences(of: ">", with: "&gt;")
-  }
+  private static func escape(_ text: String) -> String { SVG.escape(text) }
 
-  private func f(_ x: Double) -> String { String(format: "%.1f", x) }
+  private func f(_ x: Double) -> String { SVG.number(x) }
 }

@@ -107,3 +107,18 @@ struct TapeTests {
     #expect(empty.grad?.shape == [0, 3])
   }
 }
+
+@Suite("TensorStorage: buffer reuse")
+struct StorageTests {
+  @Test("a freed large buffer is reused by the next storage of the same size, small ones are not kept")
+  func reuse() {
+    let count = 262_147  // an unusual size, so that no other test takes the buffer meanwhile
+    var first: TensorStorage? = TensorStorage(count: count, dtype: .float32, zeroed: false)
+    let address = first!.pointer
+    first = nil
+    let second = TensorStorage(count: count, dtype: .float32)
+    #expect(second.pointer == address)
+    #expect(second.typed(Float.self)[count - 1] == 0, "zeroed storage is zeroed even when reused")
+    #expect(TensorStorage.Statistics.liveBytes >= count * 4)
+  }
+}
