@@ -7,6 +7,7 @@ extension Tensor {
   /// Both operands expanded to their broadcast shape (views, no copies).
   func broadcast(with other: Tensor, op: String) throws -> (Tensor, Tensor) {
     // exercise 3.4: Broadcast both operands
+    if self.shape == other.shape { return (self, other) }
     let shape = try broadcastShape(self.shape, other.shape, op: op)
     return (try expand(to: shape), try other.expand(to: shape))
     // end exercise 3.4

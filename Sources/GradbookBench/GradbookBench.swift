@@ -1,4 +1,5 @@
 import ArgumentParser
+import Broadcasting
 import CBLAS
 import Foundation
 import Scalar
@@ -18,6 +19,9 @@ struct GradbookBench: ParsableCommand {
   @Option(help: "Run only the op-table rows whose name contains this text.")
   var only: String?
 
+  @Flag(help: "Only loop a (4,4) add forward and backward for a few seconds (for profilers).")
+  var profileOverhead = false
+
   @Option(help: "Output of ../shared/peers/micrograd_bench.py from the same run, for ratios.")
   var micrograd: String?
 
@@ -25,6 +29,25 @@ struct GradbookBench: ParsableCommand {
   var torchOps: String?
 
   func run() throws {
+    if profileOverhead {
+      let a = Tensor.ones([4, 4])
+      let b = Tensor.ones([4, 4])
+      a.requiresGrad = true
+      b.requiresGrad = true
+      let seed = Tensor.ones([4, 4])
+      let start = Date()
+      var n = 0
+      while Date().timeIntervalSince(start) < 3 {
+        for _ in 0..<10_000 {
+          a.grad = nil
+          b.grad = nil
+          try (a + b).backward(seed: seed)
+        }
+        n += 10_000
+      }
+      print(String(format: "(4,4) add fwd+bwd: %.2f µs", 3e6 / Double(n)))
+      return
+    }
     #if DEBUG
       print("warning: this is a debug build; benchmark numbers mean nothing (use -c release)")
     #endif

@@ -78,20 +78,24 @@ extension Tensor {
   }
 
   /// Every tensor this one depends on through the tape, itself last, each after its inputs.
+  ///
+  /// Iterative, with a visited flag on each tensor (reset before returning) rather than a
+  /// set of identities: no hashing on the hot path of every `backward()`.
   public func topologicalOrder() -> [Tensor] {
     var order: [Tensor] = []
-    var visited: Set<ObjectIdentifier> = []
     var stack: [(tensor: Tensor, inputsDone: Bool)] = [(self, false)]
     while let (tensor, inputsDone) = stack.popLast() {
       if inputsDone {
         order.append(tensor)
-      } else if visited.insert(ObjectIdentifier(tensor)).inserted {
+      } else if !tensor.visited {
+        tensor.visited = true
         stack.append((tensor, true))
-        for input in tensor.inputs.reversed() where !visited.contains(ObjectIdentifier(input)) {
+        for input in tensor.inputs.reversed() where !input.visited {
           stack.append((input, false))
         }
       }
     }
+    for tensor in order { tensor.visited = false }
     return order
   }
 
@@ -102,7 +106,8 @@ extension Tensor {
   /// is required otherwise. Leaf gradients *accumulate* across calls (call `zeroGrad()`
   /// between steps); intermediate gradients live only during the call unless a tensor
   /// `retainsGrad`. The graph is not freed by `backward()`, so a second call adds exactly
-  /// the same amounts again: 2× after two calls, never 3×.
+  /// the same amounts again: 2× after two calls, never 3×. A gradient waiting for the rest
+  /// of its sum is kept on the tensor itself (`pendingGrad`) for the length of the call.
   public func backward(seed: Tensor? = nil) throws {
     guard requiresGrad else {
       throw TensorError("backward", "this tensor does not require a gradient (no tape)")
@@ -123,10 +128,13 @@ extension Tensor {
       }
       cotangent = Tensor.ones(shape, dtype: dtype)
     }
-    var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): cotangent]
+    let order = topologicalOrder()
+    defer { for tensor in order { tensor.pendingGrad = nil } }  // also when a VJP throws
+    pendingGrad = cotangent
     try withoutGrad {
-      for tensor in topologicalOrder().reversed() {
-        guard let grad = grads.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
+      for tensor in order.reversed() {
+        guard let grad = tensor.pendingGrad else { continue }
+        tensor.pendingGrad = nil
         if tensor.isLeaf || tensor.retainsGrad {
           tensor.grad = try tensor.grad.map { try $0 + grad } ?? grad
         }
@@ -140,8 +148,8 @@ extension Tensor {
               "the VJP of \(node.op) gave shape \(describe(inputGrad.shape)) "
                 + "for an input of shape \(describe(input.shape))")
           }
-          let key = ObjectIdentifier(input)
-          grads[key] = try grads[key].map { try $0 + inputGrad } ?? inputGrad  // accumulate
+          // Accumulate: a tensor used on several paths receives the sum of them all.
+          input.pendingGrad = try input.pendingGrad.map { try $0 + inputGrad } ?? inputGrad
         }
       }
     }

@@ -26,6 +26,10 @@ public final class Tensor {
   public var retainsGrad = false
   /// A name shown in tape drawings.
   public var label = ""
+  /// Scratch flag of the topological sort; false between sorts.
+  var visited = false
+  /// The gradient gathered so far during `backward()`; nil outside it.
+  var pendingGrad: Tensor?
 
   /// Creates a view; every other initializer ends here.
   init(

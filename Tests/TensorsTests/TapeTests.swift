@@ -110,7 +110,8 @@ struct TapeTests {
 
 @Suite("TensorStorage: buffer reuse")
 struct StorageTests {
-  @Test("a freed large buffer is reused by the next storage of the same size, small ones are not kept")
+  @Test(
+    "a freed large buffer is reused by the next storage of the same size, small ones are not kept")
   func reuse() {
     let count = 262_147  // an unusual size, so that no other test takes the buffer meanwhile
     var first: TensorStorage? = TensorStorage(count: count, dtype: .float32, zeroed: false)
