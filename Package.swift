@@ -49,6 +49,10 @@ let package = Package(
     // Stage 3: broadcasting, composed from stage 2's operations.
     .target(name: "Broadcasting", dependencies: ["Tensors"]),
 
+    // Stage 4: higher-order gradients (groundwork: recorded backward and the functional API;
+    // Chapter 4 is still to be written).
+    .target(name: "HigherOrder", dependencies: ["Broadcasting"]),
+
     // Chapter executables.
     .executableTarget(
       name: "ch01-scalar",
@@ -101,6 +105,7 @@ let package = Package(
       dependencies: [
         "Broadcasting", .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
+    .testTarget(name: "HigherOrderTests", dependencies: ["HigherOrder"]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
   ]
 )

@@ -106,9 +106,24 @@ extension Tensor {
   /// is required otherwise. Leaf gradients *accumulate* across calls (call `zeroGrad()`
   /// between steps); intermediate gradients live only during the call unless a tensor
   /// `retainsGrad`. The graph is not freed by `backward()`, so a second call adds exactly
-  /// the same amounts again: 2× after two calls, never 3×. A gradient waiting for the rest
-  /// of its sum is kept on the tensor itself (`pendingGrad`) for the length of the call.
+  /// the same amounts again: 2× after two calls, never 3×.
   public func backward(seed: Tensor? = nil) throws {
+    try propagate(seed: seed, recordingVJPs: false) { tensor, grad in
+      if tensor.isLeaf || tensor.retainsGrad {
+        tensor.grad = try tensor.grad.map { try $0 + grad } ?? grad
+      }
+    }
+  }
+
+  /// Runs the chain rule from this tensor back through its tape, handing every tensor's
+  /// complete gradient to `receive`.
+  ///
+  /// The VJPs run unrecorded unless `recordingVJPs` is true — Chapter 4 turns it on, so
+  /// that the gradients get a tape of their own. A gradient waiting for the rest of its sum
+  /// is kept on the tensor itself (`pendingGrad`) for the length of the call.
+  package func propagate(
+    seed: Tensor?, recordingVJPs: Bool, receive: (Tensor, Tensor) throws -> Void
+  ) throws {
     guard requiresGrad else {
       throw TensorError("backward", "this tensor does not require a gradient (no tape)")
     }
@@ -131,13 +146,11 @@ extension Tensor {
     let order = topologicalOrder()
     defer { for tensor in order { tensor.pendingGrad = nil } }  // also when a VJP throws
     pendingGrad = cotangent
-    try withoutGrad {
+    try GradMode.$isRecording.withValue(recordingVJPs) {
       for tensor in order.reversed() {
         guard let grad = tensor.pendingGrad else { continue }
         tensor.pendingGrad = nil
-        if tensor.isLeaf || tensor.retainsGrad {
-          tensor.grad = try tensor.grad.map { try $0 + grad } ?? grad
-        }
+        try receive(tensor, grad)
         guard let node = tensor.node else { continue }
         let inputGrads = try node.vjp(grad)
         for (input, inputGrad) in zip(node.inputs, inputGrads) {

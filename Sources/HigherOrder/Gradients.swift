@@ -1,0 +1,108 @@
+@_exported import Broadcasting
+
+extension Tensor {
+  /// Accumulates the gradient of this tensor into every leaf that requires one; with
+  /// `createGraph`, the VJPs are recorded, so the gradients can be differentiated again.
+  public func backward(seed: Tensor? = nil, createGraph: Bool) throws {
+    try propagate(seed: seed, recordingVJPs: createGraph) { tensor, grad in
+      if tensor.isLeaf || tensor.retainsGrad {
+        tensor.grad = try tensor.grad.map { try $0 + grad } ?? grad
+      }
+    }
+  }
+}
+
+/// The gradient of `output` with respect to each of `inputs` (leaves or not), without
+/// touching any `grad`: zeros for an input the output does not depend on.
+///
+/// With `createGraph`, the results are on a tape of their own and can be differentiated
+/// again — the building block of every higher-order derivative here.
+public func gradients(
+  of output: Tensor, withRespectTo inputs: [Tensor], seed: Tensor? = nil,
+  createGraph: Bool = false
+) throws -> [Tensor] {
+  var found: [ObjectIdentifier: Tensor] = [:]
+  let wanted = Set(inputs.map(ObjectIdentifier.init))
+  try output.propagate(seed: seed, recordingVJPs: createGraph) { tensor, grad in
+    if wanted.contains(ObjectIdentifier(tensor)) { found[ObjectIdentifier(tensor)] = grad }
+  }
+  return inputs.map { found[ObjectIdentifier($0)] ?? Tensor.zeros($0.shape, dtype: $0.dtype) }
+}
+
+/// A fresh tensor to differentiate with respect to: a new leaf holding `x`'s values, or —
+/// when `x` is itself on a tape (an outer derivative is being taken) — a new node on that
+/// tape, so the outer derivative flows through.
+func differentiable(_ x: Tensor) -> Tensor {
+  if x.requiresGrad { return x + 0.0 }
+  let input = x.detach()
+  input.requiresGrad = true
+  return input
+}
+
+/// The value of a scalar function and its gradient at `x`.
+public func valueAndGrad(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> (
+  value: Tensor, gradient: Tensor
+) {
+  let input = differentiable(x)
+  let value = try f(input)
+  guard value.count == 1 else {
+    throw TensorError(
+      "grad", "the function returned shape \(value.shape), not a scalar; use vjp for that")
+  }
+  guard value.requiresGrad else {
+    return (value, Tensor.zeros(x.shape, dtype: x.dtype))
+  }
+  let g = try gradients(of: value, withRespectTo: [input], createGraph: x.requiresGrad)[0]
+  return (value, g)
+}
+
+/// The gradient of a scalar function at `x`; nest it for higher derivatives.
+public func grad(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Tensor {
+  try valueAndGrad(f, at: x).gradient
+}
+
+/// uᵀJ: the vector-Jacobian product of `f` at `x` with cotangent `u`.
+public func vjp(_ f: (Tensor) throws -> Tensor, at x: Tensor, cotangent u: Tensor) throws
+  -> Tensor
+{
+  let input = differentiable(x)
+  let y = try f(input)
+  guard u.shape == y.shape else {
+    throw TensorError(
+      "vjp", "cotangent of shape \(u.shape) for an output of shape \(y.shape)")
+  }
+  guard y.requiresGrad else { return Tensor.zeros(x.shape, dtype: x.dtype) }
+  return try gradients(of: y, withRespectTo: [input], seed: u, createGraph: x.requiresGrad)[0]
+}
+
+/// Hv: the Hessian of a scalar function at `x` times `v`, by reverse-over-reverse —
+/// the gradient of ⟨∇f(x), v⟩.
+public func hvp(_ f: (Tensor) throws -> Tensor, at x: Tensor, vector v: Tensor) throws -> Tensor {
+  guard v.shape == x.shape else {
+    throw TensorError("hvp", "vector of shape \(v.shape) for a point of shape \(x.shape)")
+  }
+  let input = differentiable(x)
+  let value = try f(input)
+  guard value.count == 1 else {
+    throw TensorError("hvp", "the function returned shape \(value.shape), not a scalar")
+  }
+  let g = try gradients(of: value, withRespectTo: [input], createGraph: true)[0]
+  let directional = try (g * v).sum()
+  guard directional.requiresGrad else { return Tensor.zeros(x.shape, dtype: x.dtype) }
+  return try gradients(of: directional, withRespectTo: [input], createGraph: x.requiresGrad)[0]
+}
+
+/// The Hessian of a scalar function of a 1-d `x`, one Hessian-vector product per row.
+public func hessian(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Tensor {
+  guard x.rank == 1 else {
+    throw TensorError("hessian", "x must be 1-d here; it has shape \(x.shape)")
+  }
+  let n = x.count
+  var rows: [Tensor] = []
+  for i in 0..<n {
+    var basis = [Double](repeating: 0, count: n)
+    basis[i] = 1
+    rows.append(try hvp(f, at: x, vector: Tensor(basis, dtype: x.dtype)))
+  }
+  return try Tensor.stacked(rows, axis: 0)
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+@testable import HigherOrder
+
+func allClose(_ a: [Double], _ b: [Double], tolerance: Double = 1e-6) -> Bool {
+  a.count == b.count
+    && zip(a, b).allSatisfy { x, y in
+      x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
+    }
+}
+
+func sample(_ shape: [Int], seed: Double = 0.37) -> Tensor {
+  let n = shape.reduce(1, *)
+  return try! Tensor(
+    (0..<n).map { Foundation.sin(Double($0) * 1.3 + seed) * 0.9 }, shape: shape, dtype: .float64)
+}
+
+/// Central differences of a vector-valued `g` (the gradient) at `x` along `v`.
+func directionalDifference(
+  _ g: (Tensor) throws -> Tensor, at x: Tensor, along v: Tensor, step h: Double = 1e-5
+) throws -> [Double] {
+  let plus = try g(x + h * v).scalars
+  let minus = try g(x - h * v).scalars
+  return zip(plus, minus).map { ($0 - $1) / (2 * h) }
+}
+
+@Suite("Higher order: recorded backward and the functional API")
+struct HigherOrderTests {
+  @Test("d²/dx² tanh = −2 tanh (1 − tanh²) at several points")
+  func secondDerivativeOfTanh() throws {
+    for x0 in [-2.0, -0.5, 0, 0.3, 1.7] {
+      let x = Tensor([x0], dtype: .float64)
+      let second = try grad({ try grad({ $0.tanh().sum() }, at: $0).sum() }, at: x)
+      let t = Foundation.tanh(x0)
+      #expect(allClose(second.scalars, [-2 * t * (1 - t * t)], tolerance: 1e-12), "at \(x0)")
+    }
+  }
+
+  @Test("d³/dx³ x³ = 6 at several points")
+  func thirdDerivative() throws {
+    for x0 in [-1.5, 0.0, 2.0] {
+      let x = Tensor([x0], dtype: .float64)
+      let third = try grad(
+        { try grad({ try grad({ $0.pow(3).sum() }, at: $0).sum() }, at: $0).sum() }, at: x)
+      #expect(allClose(third.scalars, [6], tolerance: 1e-12), "at \(x0)")
+    }
+  }
+
+  @Test("the Hessian of xᵀAx is A + Aᵀ")
+  func quadraticForm() throws {
+    let a = sample([4, 4])
+    let x = sample([4], seed: 2)
+    let h = try hessian({ x in try x.matmul(a.matmul(x)) }, at: x)
+    let expected = try (a + a.transposed()).scalars
+    #expect(allClose(h.scalars, expected, tolerance: 1e-12))
+  }
+
+  @Test("hvp through a tanh MLP against central differences of the gradient")
+  func mlpHVP() throws {
+    let w1 = sample([5, 3])
+    let w2 = sample([1, 5], seed: 1)
+    let data = sample([3, 4], seed: 2)
+    let loss: (Tensor) throws -> Tensor = { flat in
+      // flat holds w1 (15) then w2 (5)
+      let p1 = try flat.sliced(axis: 0, 0..<15).reshaped([5, 3])
+      let p2 = try flat.sliced(axis: 0, 15..<20).reshaped([1, 5])
+      let hidden = try p1.matmul(data).tanh()
+      return try p2.matmul(hidden).pow(2).mean()
+    }
+    let x = try Tensor.concatenated([w1.reshaped([15]), w2.reshaped([5])], axis: 0)
+    let v = sample([20], seed: 3)
+    let hv = try hvp(loss, at: x, vector: v)
+    let numeric = try directionalDifference({ try grad(loss, at: $0) }, at: x, along: v)
+    #expect(allClose(hv.scalars, numeric, tolerance: 1e-6))
+  }
+
+  @Test("second derivatives of softmax, log-softmax and a cross-entropy are not zero, and right")
+  func softmaxFamily() throws {
+    let x = sample([2, 3])
+    let weights = sample([2, 3], seed: 4)
+    let cases: [(String, (Tensor) throws -> Tensor)] = [
+      ("softmax", { try ($0.softmax() * weights).sum() }),
+      ("log-softmax", { try ($0.logSoftmax() * weights).sum() }),
+      ("cross-entropy", { try -($0.logSoftmax().sliced(axis: 1, 0..<1)).mean() }),
+    ]
+    for (name, f) in cases {
+      let v = sample([2, 3], seed: 5)
+      let hv = try hvp(f, at: x, vector: v)
+      let numeric = try directionalDifference({ try grad(f, at: $0) }, at: x, along: v)
+      #expect(allClose(hv.scalars, numeric, tolerance: 1e-6), "\(name)")
+      #expect(hv.scalars.contains { Swift.abs($0) > 1e-3 }, "\(name) has curvature")
+    }
+  }
+
+  @Test("relu'' is zero by mathematics, tanh'' is not")
+  func reluSecond() throws {
+    let x = Tensor([-1, 0.5, 2], dtype: .float64)
+    let relu2 = try hvp(
+      { $0.relu().pow(1).sum() }, at: x, vector: Tensor.ones([3], dtype: .float64))
+    #expect(relu2.scalars == [0, 0, 0])
+  }
+
+  @Test("⟨u, J v⟩ from vjp equals ⟨Jᵀu, v⟩ on a random function")
+  func vjpDuality() throws {
+    let f: (Tensor) throws -> Tensor = { x in
+      try (x.matmul(sample([3, 2], seed: 7)) * x.sum()).tanh()
+    }
+    let x = sample([4, 3])
+    let u = sample([4, 2], seed: 8)
+    let v = sample([4, 3], seed: 9)
+    let jtu = try vjp(f, at: x, cotangent: u)
+    let lhs = try (jtu * v).sum().item()
+    // J v by central differences of f.
+    let h = 1e-6
+    let jv = try zip(f(x + h * v).scalars, f(x - h * v).scalars).map { ($0 - $1) / (2 * h) }
+    let rhs = zip(jv, u.scalars).map(*).reduce(0, +)
+    #expect(Swift.abs(lhs - rhs) < 1e-7)
+  }
+
+  @Test("errors: a non-scalar function for grad, a cotangent or vector of the wrong shape")
+  func errors() {
+    let x = sample([3])
+    #expect(throws: TensorError.self) { try grad({ $0 * 2 }, at: x) }
+    #expect(throws: TensorError.self) { try vjp({ $0 * 2 }, at: x, cotangent: sample([2])) }
+    #expect(throws: TensorError.self) { try hvp({ $0.sum() }, at: x, vector: sample([4])) }
+    #expect(throws: TensorError.self) { try hessian({ $0.sum() }, at: sample([2, 2])) }
+  }
+
+  @Test("backward(createGraph:) leaves a gradient that can be differentiated again")
+  func createGraph() throws {
+    let x = Tensor([0.4, -1.2], dtype: .float64)
+    x.requiresGrad = true
+    try (x.pow(3)).sum().backward(createGraph: true)
+    let g = x.grad!  // 3x², on a tape
+    #expect(g.requiresGrad)
+    x.zeroGrad()
+    try g.sum().backward()
+    #expect(allClose(x.grad!.scalars, [6 * 0.4, 6 * -1.2], tolerance: 1e-12))
+  }
+}
