@@ -146,34 +146,26 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
   init(_ value: Value) { self.value = value }
 }
 
-/// Copies the strided view (`shape`, `strides`, from `source`) into contiguous `out`.
-func stridedCopy<T>(
-  _ source: UnsafePointer<T>, shape: [Int], strides: [Int], to out: UnsafeMutablePointer<T>
-) {
+/// Walks the rows (runs along the last axis) of a strided view in row-major order, calling
+/// `body(position, index)` with each row's first storage position (relative to the view's
+/// offset) and the row-major index of its first element. An odometer over the outer axes
+/// keeps the position in step, so nothing is recomputed per element.
+@inline(__always)
+func forEachRow(shape: [Int], strides: [Int], _ body: (Int, Int) -> Void) {
   let rank = shape.count
   let count = shape.reduce(1, *)
   guard count > 0 else { return }
   guard rank > 0 else {
-    out[0] = source[0]
+    body(0, 0)
     return
   }
   let inner = shape[rank - 1]
-  let innerStride = strides[rank - 1]
   var index = [Int](repeating: 0, count: rank)
   var position = 0
-  var written = 0
-  while written < count {
-    var p = source + position
-    if innerStride == 1 {
-      (out + written).update(from: p, count: inner)
-    } else {
-      for i in 0..<inner {
-        out[written + i] = p.pointee
-        p += innerStride
-      }
-    }
-    written += inner
-    // Advance the outer index (odometer), keeping `position` in step.
+  var done = 0
+  while done < count {
+    body(position, done)
+    done += inner
     var axis = rank - 2
     while axis >= 0 {
       index[axis] += 1
@@ -182,6 +174,36 @@ func stridedCopy<T>(
       position -= strides[axis] * shape[axis]
       index[axis] = 0
       axis -= 1
+    }
+  }
+}
+
+/// Copies the strided view (`shape`, `strides`, from `source`) into contiguous `out`.
+func stridedCopy<T>(
+  _ source: UnsafePointer<T>, shape: [Int], strides: [Int], to out: UnsafeMutablePointer<T>
+) {
+  let inner = shape.last ?? 1
+  let step = strides.last ?? 1
+  forEachRow(shape: shape, strides: strides) { position, written in
+    if step == 1 {
+      (out + written).update(from: source + position, count: inner)
+    } else {
+      for i in 0..<inner { out[written + i] = source[position + i * step] }
+    }
+  }
+}
+
+/// Copies contiguous `source` into the strided view (`shape`, `strides`) at `out`.
+func stridedScatter<T>(
+  _ source: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, shape: [Int], strides: [Int]
+) {
+  let inner = shape.last ?? 1
+  let step = strides.last ?? 1
+  forEachRow(shape: shape, strides: strides) { position, read in
+    if step == 1 {
+      (out + position).update(from: source + read, count: inner)
+    } else {
+      for i in 0..<inner { out[position + i * step] = source[read + i] }
     }
   }
 }

@@ -185,37 +185,15 @@ extension Tensor {
   func assign(from source: Tensor) {
     precondition(source.shape == shape && source.dtype == dtype)
     let (src, start) = source.contiguousStorage()
-    // Walk this view's positions in row-major order, reading `src` contiguously.
-    let n = count
-    guard n > 0 else { return }
-    var index = [Int](repeating: 0, count: rank)
-    var position = offset
-    func step() {
-      var axis = rank - 1
-      while axis >= 0 {
-        index[axis] += 1
-        position += strides[axis]
-        if index[axis] < shape[axis] { return }
-        position -= strides[axis] * shape[axis]
-        index[axis] = 0
-        axis -= 1
-      }
-    }
     switch dtype {
     case .float32:
-      let out = storage.typed(Float.self)
-      let input = src.typed(Float.self) + start
-      for i in 0..<n {
-        out[position] = input[i]
-        step()
-      }
+      stridedScatter(
+        UnsafePointer(src.typed(Float.self) + start), into: storage.typed(Float.self) + offset,
+        shape: shape, strides: strides)
     case .float64:
-      let out = storage.typed(Double.self)
-      let input = src.typed(Double.self) + start
-      for i in 0..<n {
-        out[position] = input[i]
-        step()
-      }
+      stridedScatter(
+        UnsafePointer(src.typed(Double.self) + start), into: storage.typed(Double.self) + offset,
+        shape: shape, strides: strides)
     }
   }
 }
