@@ -51,7 +51,7 @@ let package = Package(
 
     // Stage 4: higher-order gradients (groundwork: recorded backward and the functional API;
     // Chapter 4 is still to be written).
-    .target(name: "HigherOrder", dependencies: ["Broadcasting"]),
+    .target(name: "HigherOrder", dependencies: ["Broadcasting", "Scalar"]),
 
     // Chapter executables.
     .executableTarget(

@@ -1,4 +1,5 @@
 @_exported import Broadcasting
+import Scalar
 
 extension Tensor {
   /// Accumulates the gradient of this tensor into every leaf that requires one; with

@@ -63,7 +63,7 @@ extension Tensor {
   // listing: recorded
   /// This result, with its operation recorded on the tape when recording is on and
   /// some input requires a gradient; otherwise this result as it is.
-  func recorded(
+  package func recorded(
     _ op: String, _ inputs: [Tensor], vjp: @escaping (Tensor) throws -> [Tensor?]
   ) -> Tensor {
     guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }

@@ -139,3 +139,69 @@ struct HigherOrderTests {
     #expect(allClose(x.grad!.scalars, [6 * 0.4, 6 * -1.2], tolerance: 1e-12))
   }
 }
+
+@Suite("Higher order: jvp, jacobian, gradgradcheck")
+struct ForwardTests {
+  let f: (Tensor) throws -> Tensor = { x in
+    try (x.matmul(sample([3, 2], seed: 7)) * x.sum()).tanh()
+  }
+
+  @Test("jvp agrees with central differences, and ⟨u, jvp⟩ = ⟨vjp, v⟩")
+  func jvpDuality() throws {
+    let x = sample([4, 3])
+    let v = sample([4, 3], seed: 9)
+    let u = sample([4, 2], seed: 8)
+    let jv = try jvp(f, at: x, tangent: v)
+    let h = 1e-6
+    let numeric = try zip(f(x + h * v).scalars, f(x - h * v).scalars).map { ($0 - $1) / (2 * h) }
+    #expect(allClose(jv.scalars, numeric, tolerance: 1e-7))
+    let lhs = zip(u.scalars, jv.scalars).map(*).reduce(0, +)
+    let rhs = try (vjp(f, at: x, cotangent: u) * v).sum().item()
+    #expect(Swift.abs(lhs - rhs) < 1e-10)
+  }
+
+  @Test("the Jacobian of an elementwise function is diagonal; of x ↦ Ax it is A")
+  func jacobians() throws {
+    let x = sample([3])
+    let j = try jacobian({ $0.tanh() }, at: x)
+    #expect(j.shape == [3, 3])
+    let t = x.scalars.map { Foundation.tanh($0) }
+    let expected: [Double] = (0..<9).map { (i: Int) -> Double in
+      i % 4 == 0 ? 1 - t[i / 4] * t[i / 4] : 0
+    }
+    #expect(allClose(j.scalars, expected, tolerance: 1e-12))
+    let a = sample([2, 3], seed: 3)
+    #expect(
+      allClose(try jacobian({ try a.matmul($0) }, at: x).scalars, a.scalars, tolerance: 1e-12))
+  }
+
+  @Test("gradgradcheck passes through every kind of op, and catches a cached derivative")
+  func gradgrad() throws {
+    let x = sample([2, 3])
+    let w = sample([3, 2], seed: 2)
+    let functions: [(String, (Tensor) throws -> Tensor)] = [
+      ("tanh matmul", { try $0.matmul(w).tanh().pow(2).sum() }),
+      ("sigmoid softplus", { try ($0.sigmoid() * $0.softplus()).sum() }),
+      ("exp log", { try ($0.exp() + 1).log().sum() }),
+      ("softmax", { try ($0.softmax() * $0).sum() }),
+      ("max and mean", { try $0.max(axes: [1]).exp().mean() }),
+      ("division broadcast", { try ($0 / ($0.pow(2).sum(axes: [0]) + 1)).sum() }),
+      (
+        "slices and concat",
+        {
+          let parts = try $0.split(sizes: [1, 2], axis: 1)
+          return try Tensor.concatenated([parts[1], parts[0]], axis: 1).tanh().pow(3).sum()
+        }
+      ),
+    ]
+    for (name, f) in functions {
+      #expect(try gradgradcheck(f, at: x) < 1e-6, "\(name)")
+    }
+    // A VJP that uses a plain number (detached) instead of a tensor op: wrong second order.
+    let cached: (Tensor) throws -> Tensor = { x in
+      let y = x.detach().pow(3)
+      return try y.recorded("cube-cached", [x]) { g in [try g * (3 * x.detach().pow(2))] }.sum()
+    }
+    #expect(try gradgradcheck(cached, at: x) > 1e-2)
+  }
+}

@@ -1,0 +1,56 @@
+import Scalar
+
+/// Jv: the Jacobian-vector product of `f` at `x` with tangent `v`, by the double-VJP trick.
+///
+/// u ↦ Jᵀu is linear in u, so its own VJP with cotangent v is (Jᵀ)ᵀv = Jv. This costs a
+/// forward and two backward passes; true forward mode (one extra forward) is still to come.
+public func jvp(_ f: (Tensor) throws -> Tensor, at x: Tensor, tangent v: Tensor) throws -> Tensor {
+  guard v.shape == x.shape else {
+    throw TensorError("jvp", "tangent of shape \(v.shape) for a point of shape \(x.shape)")
+  }
+  let input = differentiable(x)
+  let y = try f(input)
+  guard y.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
+  let u = Tensor.zeros(y.shape, dtype: y.dtype)  // any value: the result is linear in u
+  u.requiresGrad = true
+  let jtu = try gradients(of: y, withRespectTo: [input], seed: u, createGraph: true)[0]
+  let inner = try (jtu * v).sum()
+  guard inner.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
+  return try gradients(of: inner, withRespectTo: [u], createGraph: x.requiresGrad)[0]
+}
+
+/// The Jacobian of `f` at `x`, shaped `f(x).shape + x.shape`: one VJP per output element.
+public func jacobian(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Tensor {
+  let y = try withoutGrad { try f(x) }
+  var rows: [Tensor] = []
+  for i in 0..<y.count {
+    var basis = [Double](repeating: 0, count: y.count)
+    basis[i] = 1
+    rows.append(try vjp(f, at: x, cotangent: Tensor(basis, shape: y.shape, dtype: y.dtype)))
+  }
+  guard !rows.isEmpty else { return Tensor.zeros(y.shape + x.shape, dtype: x.dtype) }
+  return try Tensor.stacked(rows, axis: 0).reshaped(y.shape + x.shape)
+}
+
+/// Checks second derivatives: the gradient of ⟨∇f(x), v⟩ (an hvp, through recorded VJPs)
+/// against central differences of the gradient along v, in Float64, for a random v.
+///
+/// Returns the worst relative error; a VJP that cached plain numbers instead of tensor
+/// operations shows up here as a wrong (often zero) second derivative.
+public func gradgradcheck(
+  _ f: (Tensor) throws -> Tensor, at x: Tensor, step: Double = 1e-5, seed: UInt64 = 7
+) throws -> Double {
+  let point = try Tensor(x.scalars, shape: x.shape, dtype: .float64)
+  var generator = SeededGenerator(seed: seed)
+  let v = Tensor.randn(x.shape, dtype: .float64, using: &generator)
+  let analytic = try hvp(f, at: point, vector: v).scalars
+  let plus = try grad(f, at: point + step * v).scalars
+  let minus = try grad(f, at: point - step * v).scalars
+  var worst = 0.0
+  for (a, (p, m)) in zip(analytic, zip(plus, minus)) {
+    let numeric = (p - m) / (2 * step)
+    let error = Swift.abs(a - numeric) / Swift.max(1, Swift.abs(numeric))
+    worst = Swift.max(worst, error.isNaN ? .infinity : error)
+  }
+  return worst
+}
