@@ -92,7 +92,7 @@ let package = Package(
     .executableTarget(
       name: "GradbookBench",
       dependencies: [
-        "Scalar", "Broadcasting", "CBLAS",
+        "Scalar", "Broadcasting", "HigherOrder", "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -93,17 +93,31 @@ public func hvp(_ f: (Tensor) throws -> Tensor, at x: Tensor, vector v: Tensor) 
   return try gradients(of: directional, withRespectTo: [input], createGraph: x.requiresGrad)[0]
 }
 
-/// The Hessian of a scalar function of a 1-d `x`, one Hessian-vector product per row.
+/// The Hessian of a scalar function of a 1-d `x`.
+///
+/// The gradient is computed once, on a tape of its own; row i is then the gradient of its
+/// i-th element — one backward pass through that tape per row, with no forward repeated.
 public func hessian(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Tensor {
   guard x.rank == 1 else {
     throw TensorError("hessian", "x must be 1-d here; it has shape \(x.shape)")
   }
+  let input = differentiable(x)
+  let value = try f(input)
+  guard value.count == 1 else {
+    throw TensorError("hessian", "the function returned shape \(value.shape), not a scalar")
+  }
   let n = x.count
+  guard value.requiresGrad else { return Tensor.zeros([n, n], dtype: x.dtype) }
+  let g = try gradients(of: value, withRespectTo: [input], createGraph: true)[0]
+  guard g.requiresGrad else { return Tensor.zeros([n, n], dtype: x.dtype) }
   var rows: [Tensor] = []
   for i in 0..<n {
     var basis = [Double](repeating: 0, count: n)
     basis[i] = 1
-    rows.append(try hvp(f, at: x, vector: Tensor(basis, dtype: x.dtype)))
+    rows.append(
+      try gradients(
+        of: g, withRespectTo: [input], seed: Tensor(basis, dtype: x.dtype),
+        createGraph: x.requiresGrad)[0])
   }
   return try Tensor.stacked(rows, axis: 0)
 }
