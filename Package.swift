@@ -49,8 +49,7 @@ let package = Package(
     // Stage 3: broadcasting, composed from stage 2's operations.
     .target(name: "Broadcasting", dependencies: ["Tensors"]),
 
-    // Stage 4: higher-order gradients (groundwork: recorded backward and the functional API;
-    // Chapter 4 is still to be written).
+    // Stage 4: higher-order gradients: recorded backward and the functional API.
     .target(name: "HigherOrder", dependencies: ["Broadcasting", "Scalar"]),
 
     // Chapter executables.
@@ -78,6 +77,15 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Chapters/03-broadcasting",
+      exclude: ["README.md"]),
+
+    .executableTarget(
+      name: "ch04-higher-order",
+      dependencies: [
+        "HigherOrder", "Scalar", "Figures",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Chapters/04-higher-order",
       exclude: ["README.md"]),
 
     // The book's tool: listings, workbook, gradebook, site.

@@ -1,5 +1,6 @@
 import Scalar
 
+// listing: jvp
 /// Jv: the Jacobian-vector product of `f` at `x` with tangent `v`, by the double-VJP trick.
 ///
 /// u ↦ Jᵀu is linear in u, so its own VJP with cotangent v is (Jᵀ)ᵀv = Jv. This costs a
@@ -11,22 +12,27 @@ public func jvp(_ f: (Tensor) throws -> Tensor, at x: Tensor, tangent v: Tensor)
   let input = differentiable(x)
   let y = try f(input)
   guard y.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
+  // exercise 4.2: The double-VJP trick
   let u = Tensor.zeros(y.shape, dtype: y.dtype)  // any value: the result is linear in u
   u.requiresGrad = true
   let jtu = try gradients(of: y, withRespectTo: [input], seed: u, createGraph: true)[0]
   let inner = try (jtu * v).sum()
   guard inner.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
   return try gradients(of: inner, withRespectTo: [u], createGraph: x.requiresGrad)[0]
+  // end exercise 4.2
 }
+// end listing: jvp
 
 /// The Jacobian of `f` at `x`, shaped `f(x).shape + x.shape`: one VJP per output element.
 public func jacobian(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Tensor {
   let y = try withoutGrad { try f(x) }
   var rows: [Tensor] = []
   for i in 0..<y.count {
+    // exercise 4.6: A Jacobian row is a VJP with a basis cotangent
     var basis = [Double](repeating: 0, count: y.count)
     basis[i] = 1
     rows.append(try vjp(f, at: x, cotangent: Tensor(basis, shape: y.shape, dtype: y.dtype)))
+    // end exercise 4.6
   }
   guard !rows.isEmpty else { return Tensor.zeros(y.shape + x.shape, dtype: x.dtype) }
   return try Tensor.stacked(rows, axis: 0).reshaped(y.shape + x.shape)
@@ -54,3 +60,45 @@ public func gradgradcheck(
   }
   return worst
 }
+
+// listing: conjugate-gradient
+/// Solves A s = b for a symmetric positive-definite A known only through `apply` (s ↦ As),
+/// by conjugate gradients: at most `iterations` products, stopping when the residual's
+/// norm falls below `tolerance` times b's.
+public func conjugateGradient(
+  _ apply: (Tensor) throws -> Tensor, _ b: Tensor, iterations: Int = 50,
+  tolerance: Double = 1e-10
+) throws -> Tensor {
+  // exercise 4.4: Conjugate gradients
+  var s = Tensor.zeros(b.shape, dtype: b.dtype)
+  var r = b
+  var p = b
+  var rr = try (r * r).sum().item()
+  let stop = tolerance * tolerance * rr
+  for _ in 0..<iterations where rr > stop {
+    let ap = try apply(p)
+    let alpha = rr / (try (p * ap).sum().item())
+    s = try s + alpha * p
+    r = try r - alpha * ap
+    let next = try (r * r).sum().item()
+    p = try r + (next / rr) * p
+    rr = next
+  }
+  return s
+  // end exercise 4.4
+}
+// end listing: conjugate-gradient
+
+// listing: newton-step
+/// One Newton step for a scalar function: x − H⁻¹∇f(x), with H⁻¹∇f found by conjugate
+/// gradients through Hessian-vector products — the Hessian itself is never formed.
+public func newtonStep(
+  _ f: (Tensor) throws -> Tensor, at x: Tensor, cgIterations: Int = 20
+) throws -> Tensor {
+  // exercise 4.5: A Newton step from hvps
+  let g = try grad(f, at: x)
+  let step = try conjugateGradient({ try hvp(f, at: x, vector: $0) }, g, iterations: cgIterations)
+  return try x - step
+  // end exercise 4.5
+}
+// end listing: newton-step

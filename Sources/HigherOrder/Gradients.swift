@@ -76,6 +76,7 @@ public func vjp(_ f: (Tensor) throws -> Tensor, at x: Tensor, cotangent u: Tenso
   return try gradients(of: y, withRespectTo: [input], seed: u, createGraph: x.requiresGrad)[0]
 }
 
+// listing: hvp
 /// Hv: the Hessian of a scalar function at `x` times `v`, by reverse-over-reverse —
 /// the gradient of ⟨∇f(x), v⟩.
 public func hvp(_ f: (Tensor) throws -> Tensor, at x: Tensor, vector v: Tensor) throws -> Tensor {
@@ -87,12 +88,16 @@ public func hvp(_ f: (Tensor) throws -> Tensor, at x: Tensor, vector v: Tensor) 
   guard value.count == 1 else {
     throw TensorError("hvp", "the function returned shape \(value.shape), not a scalar")
   }
+  // exercise 4.1: Reverse over reverse
   let g = try gradients(of: value, withRespectTo: [input], createGraph: true)[0]
   let directional = try (g * v).sum()
   guard directional.requiresGrad else { return Tensor.zeros(x.shape, dtype: x.dtype) }
   return try gradients(of: directional, withRespectTo: [input], createGraph: x.requiresGrad)[0]
+  // end exercise 4.1
 }
+// end listing: hvp
 
+// listing: hessian
 /// The Hessian of a scalar function of a 1-d `x`.
 ///
 /// The gradient is computed once, on a tape of its own; row i is then the gradient of its
@@ -112,12 +117,15 @@ public func hessian(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Tens
   guard g.requiresGrad else { return Tensor.zeros([n, n], dtype: x.dtype) }
   var rows: [Tensor] = []
   for i in 0..<n {
+    // exercise 4.3: A Hessian row from the recorded gradient
     var basis = [Double](repeating: 0, count: n)
     basis[i] = 1
     rows.append(
       try gradients(
         of: g, withRespectTo: [input], seed: Tensor(basis, dtype: x.dtype),
         createGraph: x.requiresGrad)[0])
+    // end exercise 4.3
   }
   return try Tensor.stacked(rows, axis: 0)
 }
+// end listing: hessian
