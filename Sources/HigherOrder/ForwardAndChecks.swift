@@ -1,11 +1,35 @@
 import Scalar
 
-// listing: jvp
-/// Jv: the Jacobian-vector product of `f` at `x` with tangent `v`, by the double-VJP trick.
+/// Jv: the Jacobian-vector product of `f` at `x` with tangent `v`.
 ///
-/// u ↦ Jᵀu is linear in u, so its own VJP with cotangent v is (Jᵀ)ᵀv = Jv. This costs a
-/// forward and two backward passes; true forward mode (one extra forward) is still to come.
+/// True forward mode when every operation on the way has a JVP rule (about the cost of one
+/// more forward pass); otherwise — or when `x` is itself on a tape, for a higher derivative —
+/// the double-VJP trick.
 public func jvp(_ f: (Tensor) throws -> Tensor, at x: Tensor, tangent v: Tensor) throws -> Tensor {
+  if !x.requiresGrad, let forward = try forwardJVP(f, at: x, tangent: v) { return forward }
+  return try jvpByDoubleVJP(f, at: x, tangent: v)
+}
+
+// listing: forward-jvp
+/// Jv in forward mode: `f` runs once on values that carry tangents, each operation pushing
+/// its tangent forward by its JVP rule. Nil when some operation has no rule.
+public func forwardJVP(_ f: (Tensor) throws -> Tensor, at x: Tensor, tangent v: Tensor) throws
+  -> Tensor?
+{
+  let trace = ForwardMode.Trace()
+  let input = try x.withTangent(v)
+  let y = try ForwardMode.$trace.withValue(trace) { try withoutGrad { try f(input) } }
+  guard trace.missingRules.isEmpty else { return nil }
+  return y.tangent ?? Tensor.zeros(y.shape, dtype: y.dtype)  // y does not depend on x
+}
+// end listing: forward-jvp
+
+// listing: jvp
+/// Jv by the double-VJP trick: u ↦ Jᵀu is linear in u, so its own VJP with cotangent v
+/// is (Jᵀ)ᵀv = Jv. A forward and two backward passes; works for any differentiable `f`.
+public func jvpByDoubleVJP(_ f: (Tensor) throws -> Tensor, at x: Tensor, tangent v: Tensor)
+  throws -> Tensor
+{
   guard v.shape == x.shape else {
     throw TensorError("jvp", "tangent of shape \(v.shape) for a point of shape \(x.shape)")
   }

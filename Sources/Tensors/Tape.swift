@@ -1,3 +1,26 @@
+/// A forward-mode rule: the tangent of an operation's result from its inputs' tangents
+/// (nil for an input without one, meaning zero) and the result itself.
+package typealias JVPRule = (_ tangents: [Tensor?], _ result: Tensor) throws -> Tensor
+
+/// Forward mode: while a trace is active, operations push tangents forward as they run.
+public enum ForwardMode {
+  /// What one forward-mode evaluation ran into.
+  public final class Trace: @unchecked Sendable {
+    /// Operations that met a tangent but have no forward-mode rule.
+    public internal(set) var missingRules: [String] = []
+    /// Creates an empty trace.
+    public init() {}
+  }
+
+  /// The active trace, if forward mode is on.
+  @TaskLocal public static var trace: Trace?
+}
+
+/// The tangent `t`, or zeros shaped like `x` when it has none.
+func tangentOrZeros(_ t: Tensor?, _ x: Tensor) -> Tensor {
+  t ?? Tensor.zeros(x.shape, dtype: x.dtype)
+}
+
 /// Whether operations record themselves on the tape.
 public enum GradMode {
   /// True unless inside `withoutGrad { }` (and while `backward()` runs the VJPs).
@@ -64,13 +87,38 @@ extension Tensor {
   /// This result, with its operation recorded on the tape when recording is on and
   /// some input requires a gradient; otherwise this result as it is.
   package func recorded(
-    _ op: String, _ inputs: [Tensor], vjp: @escaping (Tensor) throws -> [Tensor?]
+    _ op: String, _ inputs: [Tensor], jvp: JVPRule? = nil,
+    vjp: @escaping (Tensor) throws -> [Tensor?]
   ) -> Tensor {
+    if inputs.contains(where: { $0.tangent != nil }), let trace = ForwardMode.trace {
+      pushTangent(op, inputs, jvp, trace)
+    }
     guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
     let node = TapeNode(op: op, inputs: inputs, vjp: vjp)
-    return Tensor(storage: storage, shape: shape, strides: strides, offset: offset, node: node)
+    let result = Tensor(
+      storage: storage, shape: shape, strides: strides, offset: offset, node: node)
+    result.tangent = tangent
+    return result
   }
   // end listing: recorded
+
+  /// Forward mode: this result's tangent from its inputs' tangents by the op's JVP rule,
+  /// or a note in the trace that the op has none (the caller then falls back).
+  func pushTangent(_ op: String, _ inputs: [Tensor], _ jvp: JVPRule?, _ trace: ForwardMode.Trace) {
+    guard let jvp else {
+      trace.missingRules.append(op)
+      return
+    }
+    do {
+      // The rule's own operations see inputs that carry tangents: forward mode is off
+      // while it runs, or each of them would push tangents of its own.
+      tangent = try ForwardMode.$trace.withValue(nil) {
+        try withoutGrad { try jvp(inputs.map(\.tangent), self) }
+      }
+    } catch {
+      trace.missingRules.append("\(op): \(error)")
+    }
+  }
 
   /// A view of the same elements with no tape: gradients do not flow through it.
   public func detach() -> Tensor {

@@ -32,7 +32,10 @@ extension Tensor {
   public func adding(_ other: Tensor) throws -> Tensor {
     let (lhs, rhs) = (self, other)
     let shape = try Tensor.elementwiseShape("add", lhs, rhs)
-    return Tensor.zipped(.add, lhs, rhs, shape: shape).recorded("add", [lhs, rhs]) { g in
+    return Tensor.zipped(.add, lhs, rhs, shape: shape).recorded(
+      "add", [lhs, rhs],
+      jvp: { t, _ in try tangentOrZeros(t[0], lhs).adding(tangentOrZeros(t[1], rhs)) }
+    ) { g in
       [g.unscattered(to: lhs), g.unscattered(to: rhs)]
     }
   }
@@ -47,7 +50,10 @@ extension Tensor {
   public func subtracting(_ other: Tensor) throws -> Tensor {
     let (lhs, rhs) = (self, other)
     let shape = try Tensor.elementwiseShape("subtract", lhs, rhs)
-    return Tensor.zipped(.subtract, lhs, rhs, shape: shape).recorded("subtract", [lhs, rhs]) {
+    return Tensor.zipped(.subtract, lhs, rhs, shape: shape).recorded(
+      "subtract", [lhs, rhs],
+      jvp: { t, _ in try tangentOrZeros(t[0], lhs).subtracting(tangentOrZeros(t[1], rhs)) }
+    ) {
       g in
       [g.unscattered(to: lhs), (-g).unscattered(to: rhs)]
     }
@@ -62,7 +68,13 @@ extension Tensor {
   public func multiplied(by other: Tensor) throws -> Tensor {
     let (lhs, rhs) = (self, other)
     let shape = try Tensor.elementwiseShape("multiply", lhs, rhs)
-    return Tensor.zipped(.multiply, lhs, rhs, shape: shape).recorded("multiply", [lhs, rhs]) {
+    return Tensor.zipped(.multiply, lhs, rhs, shape: shape).recorded(
+      "multiply", [lhs, rhs],
+      jvp: { t, _ in
+        try tangentOrZeros(t[0], lhs).multiplied(by: rhs)
+          .adding(lhs.multiplied(by: tangentOrZeros(t[1], rhs)))
+      }
+    ) {
       g in
       // exercise 2.3: The VJP of the elementwise product
       [try (g * rhs).unscattered(to: lhs), try (g * lhs).unscattered(to: rhs)]
@@ -81,7 +93,13 @@ extension Tensor {
   public func divided(by other: Tensor) throws -> Tensor {
     let (lhs, rhs) = (self, other)
     let shape = try Tensor.elementwiseShape("divide", lhs, rhs)
-    return Tensor.zipped(.divide, lhs, rhs, shape: shape).recorded("divide", [lhs, rhs]) { g in
+    return Tensor.zipped(.divide, lhs, rhs, shape: shape).recorded(
+      "divide", [lhs, rhs],
+      jvp: { t, y in
+        try tangentOrZeros(t[0], lhs).subtracting(y.multiplied(by: tangentOrZeros(t[1], rhs)))
+          .divided(by: rhs)
+      }
+    ) { g in
       let gl = try g / rhs
       return [gl.unscattered(to: lhs), try (-(gl * lhs) / rhs).unscattered(to: rhs)]
     }
@@ -93,7 +111,7 @@ extension Tensor {
 
   /// Elementwise negation.
   public static prefix func - (operand: Tensor) -> Tensor {
-    operand.mapped(.negate).recorded("negate", [operand]) { g in [-g] }
+    operand.mapped(.negate).recorded("negate", [operand], jvp: { t, _ in -t[0]! }) { g in [-g] }
   }
 
   /// The larger of the two at each position; NaN if either is NaN.
@@ -102,7 +120,14 @@ extension Tensor {
   public func maximum(_ other: Tensor) throws -> Tensor {
     let shape = try Tensor.elementwiseShape("maximum", self, other)
     let this = self
-    return Tensor.zipped(.maximum, self, other, shape: shape).recorded("maximum", [self, other]) {
+    return Tensor.zipped(.maximum, self, other, shape: shape).recorded(
+      "maximum", [self, other],
+      jvp: { t, _ in
+        let first = Tensor.zipped(.greaterEqual, this, other, shape: shape)
+        return try (tangentOrZeros(t[0], this) * first)
+          .adding(tangentOrZeros(t[1], other) * (1 - first))
+      }
+    ) {
       g in
       let first = Tensor.zipped(.greaterEqual, this, other, shape: shape)  // 1 where self wins
       return [
@@ -118,7 +143,14 @@ extension Tensor {
   public func minimum(_ other: Tensor) throws -> Tensor {
     let shape = try Tensor.elementwiseShape("minimum", self, other)
     let this = self
-    return Tensor.zipped(.minimum, self, other, shape: shape).recorded("minimum", [self, other]) {
+    return Tensor.zipped(.minimum, self, other, shape: shape).recorded(
+      "minimum", [self, other],
+      jvp: { t, _ in
+        let first = Tensor.zipped(.lessEqual, this, other, shape: shape)
+        return try (tangentOrZeros(t[0], this) * first)
+          .adding(tangentOrZeros(t[1], other) * (1 - first))
+      }
+    ) {
       g in
       let first = Tensor.zipped(.lessEqual, this, other, shape: shape)  // 1 where self wins
       return [
@@ -134,7 +166,7 @@ extension Tensor {
   /// `t + 2`.
   @_disfavoredOverload
   public static func + (lhs: Tensor, rhs: Double) -> Tensor {
-    lhs.mapped(.shift(rhs)).recorded("add", [lhs]) { g in [g] }
+    lhs.mapped(.shift(rhs)).recorded("add", [lhs], jvp: { t, _ in t[0]! }) { g in [g] }
   }
   /// `2 + t`.
   @_disfavoredOverload
@@ -148,7 +180,8 @@ extension Tensor {
   /// `t * 2`.
   @_disfavoredOverload
   public static func * (lhs: Tensor, rhs: Double) -> Tensor {
-    lhs.mapped(.scale(rhs)).recorded("scale", [lhs]) { g in [g * rhs] }
+    lhs.mapped(.scale(rhs)).recorded("scale", [lhs], jvp: { t, _ in t[0]! * rhs }) { g in [g * rhs]
+    }
   }
   /// `2 * t`.
   @_disfavoredOverload

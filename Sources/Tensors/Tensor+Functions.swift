@@ -10,25 +10,31 @@ extension Tensor {
   /// eˣ.
   public func exp() -> Tensor {
     let x = self
-    return mapped(.exp).recorded("exp", [self]) { g in [try g * x.exp()] }
+    return mapped(.exp).recorded("exp", [self], jvp: { t, y in try t[0]! * y }) { g in
+      [try g * x.exp()]
+    }
   }
 
   /// The natural logarithm: −inf at 0, NaN below, as IEEE 754 says.
   public func log() -> Tensor {
     let x = self
-    return mapped(.log).recorded("log", [self]) { g in [try g / x] }
+    return mapped(.log).recorded("log", [self], jvp: { t, _ in try t[0]! / x }) { g in [try g / x] }
   }
 
   /// The square root.
   public func sqrt() -> Tensor {
     let x = self
-    return mapped(.sqrt).recorded("sqrt", [self]) { g in [try g / (2 * x.sqrt())] }
+    return mapped(.sqrt).recorded("sqrt", [self], jvp: { t, y in try t[0]! / (2 * y) }) { g in
+      [try g / (2 * x.sqrt())]
+    }
   }
 
   /// |x|, with gradient sign(x) (0 at 0).
   public func abs() -> Tensor {
     let x = self
-    return mapped(.abs).recorded("abs", [self]) { g in [try g * x.mapped(.sign)] }
+    return mapped(.abs).recorded("abs", [self], jvp: { t, _ in try t[0]! * x.mapped(.sign) }) { g in
+      [try g * x.mapped(.sign)]
+    }
   }
 
   // listing: tanh
@@ -40,7 +46,7 @@ extension Tensor {
   public func tanh() -> Tensor {
     let x = self
     let output = WeakTensor()
-    let y = mapped(.tanh).recorded("tanh", [self]) { g in
+    let y = mapped(.tanh).recorded("tanh", [self], jvp: { t, y in y.tanhGradient(t[0]!) }) { g in
       [(output.tensor ?? x.tanh()).tanhGradient(g)]
     }
     output.tensor = y
@@ -53,7 +59,13 @@ extension Tensor {
   /// through it: ∂/∂g is the same product, and ∂/∂y is −2 · y · g times the cotangent.
   func tanhGradient(_ g: Tensor) -> Tensor {
     let y = self
-    return Tensor.zipped(.tanhGradient, g, y, shape: shape).recorded("tanh′", [g, y]) { h in
+    return Tensor.zipped(.tanhGradient, g, y, shape: shape).recorded(
+      "tanh′", [g, y],
+      jvp: { t, _ in
+        try y.tanhGradient(tangentOrZeros(t[0], g))
+          .adding(-2 * g * y * tangentOrZeros(t[1], y))
+      }
+    ) { h in
       [y.tanhGradient(h), try -2 * h * g * y]
     }
   }
@@ -62,7 +74,8 @@ extension Tensor {
   /// The logistic sigmoid 1/(1 + e⁻ˣ), computed without overflow.
   public func sigmoid() -> Tensor {
     let x = self
-    return mapped(.sigmoid).recorded("sigmoid", [self]) { g in
+    return mapped(.sigmoid).recorded("sigmoid", [self], jvp: { t, s in try t[0]! * s * (1 - s) }) {
+      g in
       let s = x.sigmoid()
       return [try g * s * (1 - s)]
     }
@@ -75,20 +88,25 @@ extension Tensor {
   /// at x = 0 (both kinks' subgradients are 0 there), where the true one is ½.
   public func softplus() -> Tensor {
     let x = self
-    return mapped(.softplus).recorded("softplus", [self]) { g in [try g * x.sigmoid()] }
+    return mapped(.softplus).recorded("softplus", [self], jvp: { t, _ in try t[0]! * x.sigmoid() })
+    { g in [try g * x.sigmoid()] }
   }
 
   /// max(0, x), with gradient 1 where x > 0 and 0 elsewhere (0 at 0).
   public func relu() -> Tensor {
     let x = self
-    return mapped(.relu).recorded("relu", [self]) { g in [x.reluGradient(g)] }
+    return mapped(.relu).recorded("relu", [self], jvp: { t, _ in x.reluGradient(t[0]!) }) { g in
+      [x.reluGradient(g)]
+    }
   }
 
   /// `g` where x > 0, else 0, in one pass: the VJP of relu. Differentiable in `g` (the same
   /// mask); its derivative in `x` is zero almost everywhere, by mathematics.
   func reluGradient(_ g: Tensor) -> Tensor {
     let x = self
-    return Tensor.zipped(.reluGradient, g, x, shape: shape).recorded("relu′", [g]) { h in
+    return Tensor.zipped(.reluGradient, g, x, shape: shape).recorded(
+      "relu′", [g], jvp: { t, _ in x.reluGradient(t[0]!) }
+    ) { h in
       [x.reluGradient(h)]
     }
   }
@@ -96,7 +114,9 @@ extension Tensor {
   /// xⁿ for a constant n, with gradient n·xⁿ⁻¹.
   public func pow(_ exponent: Double) -> Tensor {
     let x = self
-    return mapped(.power(exponent)).recorded("pow", [self]) { g in
+    return mapped(.power(exponent)).recorded(
+      "pow", [self], jvp: { t, _ in try t[0]! * (exponent * x.pow(exponent - 1)) }
+    ) { g in
       [try g * (exponent * x.pow(exponent - 1))]
     }
   }
@@ -107,6 +127,8 @@ extension Tensor {
     let source = self
     let values = scalars
     let result = try! Tensor(values, shape: shape, dtype: dtype)
-    return result.recorded("to(\(dtype))", [self]) { g in [g.to(source.dtype)] }
+    return result.recorded("to(\(dtype))", [self], jvp: { t, _ in t[0]!.to(dtype) }) { g in
+      [g.to(source.dtype)]
+    }
   }
 }

@@ -29,7 +29,12 @@ extension Tensor {
       window.assign(from: t)
       start = range.upperBound
     }
-    return result.recorded("concat", tensors) { g in
+    return result.recorded(
+      "concat", tensors,
+      jvp: { t, _ in
+        try concatenated(zip(t, tensors).map { tangentOrZeros($0, $1) }, axis: a)
+      }
+    ) { g in
       try ranges.map { try g.sliced(axis: a, $0) }
     }
   }
@@ -83,7 +88,9 @@ extension Tensor {
       }
     }
     let inputShape = shape
-    return result.recorded("indexSelect", [self]) { g in
+    return result.recorded(
+      "indexSelect", [self], jvp: { t, _ in try t[0]!.indexSelect(axis: a, resolved) }
+    ) { g in
       [try g.indexAdded(into: inputShape, axis: a, resolved)]
     }
   }
@@ -102,7 +109,9 @@ extension Tensor {
         // end exercise 2.7
       }
     }
-    return result.recorded("indexAdd", [self]) { g in [try g.indexSelect(axis: axis, indices)] }
+    return result.recorded(
+      "indexAdd", [self], jvp: { t, _ in try t[0]!.indexAdded(into: shape, axis: axis, indices) }
+    ) { g in [try g.indexSelect(axis: axis, indices)] }
   }
 
   /// `a` where `condition` is non-zero, `b` elsewhere (each of the result's shape, or 0-d).
@@ -141,7 +150,10 @@ extension Tensor {
         for i in 0..<n { o[i] = c[i * sc] != 0 ? x[i * sx] : y[i * sy] }
       }
     }
-    return result.recorded("where", [a, b]) { g in
+    return result.recorded(
+      "where", [a, b],
+      jvp: { t, _ in try select(mask, tangentOrZeros(t[0], a), tangentOrZeros(t[1], b)) }
+    ) { g in
       let zero = Tensor(scalar: 0, dtype: g.dtype)
       return [
         try select(mask, g, zero).unscattered(to: a),

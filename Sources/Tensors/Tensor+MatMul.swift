@@ -46,7 +46,12 @@ extension Tensor {
     }
     let result = Tensor.gemm(self, other, batch: batch, m: m, n: n, k: k)
     let (a, b) = (self, other)
-    return result.recorded("matmul", [self, other]) { g in
+    return result.recorded(
+      "matmul", [self, other],
+      jvp: { t, _ in
+        try tangentOrZeros(t[0], a).matmul(b).adding(a.matmul(tangentOrZeros(t[1], b)))
+      }
+    ) { g in
       // exercise 2.6: The VJP of the matrix product
       [try g.matmul(b.transposed()), try a.transposed().matmul(g)]
       // end exercise 2.6

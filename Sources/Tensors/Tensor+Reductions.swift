@@ -52,7 +52,10 @@ extension Tensor {
     let input = self
     let keptShape = result.shape
     return try result.reshaped(reducedShape(reducedAxes, keepingAxes: keepingAxes))
-      .recorded("sum", [self]) { g in
+      .recorded(
+        "sum", [self],
+        jvp: { t, _ in try t[0]!.sum(axes: reducedAxes, keepingAxes: keepingAxes) }
+      ) { g in
         // exercise 2.5: The VJP of a sum over axes
         [try g.reshaped(keptShape).expandedKeptAxes(to: input.shape)]
         // end exercise 2.5
@@ -94,7 +97,18 @@ extension Tensor {
     let input = self
     let keptShape = result.shape
     return try result.reshaped(reducedShape(reducedAxes, keepingAxes: keepingAxes))
-      .recorded(op, [self]) { g in
+      .recorded(
+        op, [self],
+        jvp: { t, y in
+          // The tangent at the winning elements, averaged over ties.
+          let winners = Tensor.zipped(
+            .equal, input, try result.expandedKeptAxes(to: input.shape).contiguous(),
+            shape: input.shape)
+          let ties = winners.reduced(.sum, axes: reducedAxes)
+          let picked = try (t[0]! * winners).sum(axes: reducedAxes, keepingAxes: true) / ties
+          return try picked.reshaped(y.shape)
+        }
+      ) { g in
         // Which elements attained the extremum (not differentiable), and how many per slot.
         let winners = Tensor.zipped(
           .equal, input, try result.expandedKeptAxes(to: input.shape).contiguous(),

@@ -13,7 +13,9 @@ extension Tensor {
     let input = self
     return Tensor(
       storage: source, shape: target, strides: Tensor.contiguousStrides(target), offset: start
-    ).recorded("reshape", [self]) { g in [try g.reshaped(input.shape)] }
+    ).recorded("reshape", [self], jvp: { t, y in try t[0]!.reshaped(y.shape) }) { g in
+      [try g.reshaped(input.shape)]
+    }
   }
 
   func resolvedShape(_ newShape: [Int]) throws -> [Int] {
@@ -58,7 +60,9 @@ extension Tensor {
     var inverse = [Int](repeating: 0, count: rank)
     for (i, axis) in order.enumerated() { inverse[axis] = i }
     return Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset)
-      .recorded("permute", [self]) { g in [try g.permuted(inverse)] }
+      .recorded("permute", [self], jvp: { t, _ in try t[0]!.permuted(order) }) { g in
+        [try g.permuted(inverse)]
+      }
   }
 
   /// The shape and strides of the view whose axis `i` is axis `order[i]` of this layout.
@@ -109,7 +113,9 @@ extension Tensor {
     let start = range.isEmpty ? offset : offset + range.lowerBound * strides[a]
     let input = self
     return Tensor(storage: storage, shape: newShape, strides: newStrides, offset: start)
-      .recorded("slice", [self]) { g in
+      .recorded(
+        "slice", [self], jvp: { t, _ in try t[0]!.sliced(axis: a, range, step: step) }
+      ) { g in
         [try g.unsliced(into: input.shape, axis: a, range, step: step)]
       }
   }
@@ -125,7 +131,10 @@ extension Tensor {
       storage: result.storage, shape: self.shape, strides: strides,
       offset: range.isEmpty ? 0 : range.lowerBound * result.strides[axis])
     window.assign(from: self)
-    return result.recorded("unslice", [self]) { g in
+    return result.recorded(
+      "unslice", [self],
+      jvp: { t, _ in try t[0]!.unsliced(into: shape, axis: axis, range, step: step) }
+    ) { g in
       [try g.sliced(axis: axis, range, step: step)]
     }
   }
@@ -148,7 +157,7 @@ extension Tensor {
     if isContiguous { return self }
     let (copy, _) = contiguousStorage()
     return Tensor(storage: copy, shape: shape, strides: Tensor.contiguousStrides(shape), offset: 0)
-      .recorded("contiguous", [self]) { g in [g] }
+      .recorded("contiguous", [self], jvp: { t, _ in t[0]!.contiguous() }) { g in [g] }
   }
 
   /// A view with a new axis of size 1 at `axis`.
@@ -178,7 +187,9 @@ extension Tensor {
     var newStrides = strides
     for axis in axes { newStrides[axis] = 0 }
     return Tensor(storage: storage, shape: target, strides: newStrides, offset: offset)
-      .recorded("expand", [self]) { g in [try g.sum(axes: axes, keepingAxes: true)] }
+      .recorded("expand", [self], jvp: { t, _ in try t[0]!.expandedKeptAxes(to: target) }) { g in
+        [try g.sum(axes: axes, keepingAxes: true)]
+      }
   }
 
   /// Copies `source`'s elements into this view (same shape and dtype); not recorded.

@@ -30,6 +30,22 @@ public final class Tensor {
   var visited = false
   /// The gradient gathered so far during `backward()`; nil outside it.
   var pendingGrad: Tensor?
+  /// Forward mode: the directional derivative carried alongside this value, if any.
+  public internal(set) var tangent: Tensor?
+
+  /// This tensor as the input of a forward-mode evaluation with tangent `v`: a fresh
+  /// view of the same elements carrying `v`.
+  public func withTangent(_ v: Tensor) throws -> Tensor {
+    guard v.shape == shape, v.dtype == dtype else {
+      throw TensorError(
+        "jvp",
+        "tangent of shape \(describe(v.shape)) \(v.dtype) for a tensor of shape "
+          + "\(describe(shape)) \(dtype)")
+    }
+    let input = detach()
+    input.tangent = v
+    return input
+  }
 
   /// Creates a view; every other initializer ends here.
   init(

@@ -205,3 +205,47 @@ struct ForwardTests {
     #expect(try gradgradcheck(cached, at: x) > 1e-2)
   }
 }
+
+@Suite("Forward mode: JVP rules against the double-VJP fallback")
+struct ForwardModeTests {
+  @Test("forward mode and the double-VJP trick agree on a chain of every kind of op")
+  func agree() throws {
+    let w = sample([3, 2], seed: 2)
+    let functions: [(String, (Tensor) throws -> Tensor)] = [
+      ("elementwise", { x in try (x.tanh() * x.sigmoid() + x.exp() / (x.abs() + 1)).softplus() }),
+      ("reductions", { x in try x.sum(axes: [1], keepingAxes: true) * x.max(axes: [0]).sqrt() }),
+      ("matmul and views", { x in try x.matmul(w).transposed().relu().reshaped([-1]) }),
+      ("broadcasting and softmax", { x in try (x - x.mean(axes: [0])).softmax(axis: 1) }),
+      ("log-softmax", { x in try x.logSoftmax(axis: 0) }),
+      (
+        "slices, concat, select",
+        { x in
+          let parts = try x.split(sizes: [1, 2], axis: 1)
+          return try Tensor.concatenated([parts[1].pow(3), parts[0]], axis: 1).indexSelect(
+            axis: 0, [1, 0, 1])
+        }
+      ),
+    ]
+    let x = try sample([2, 3]).abs() + 0.1
+    let v = sample([2, 3], seed: 6)
+    for (name, f) in functions {
+      let forward = try forwardJVP(f, at: x, tangent: v)
+      #expect(forward != nil, "\(name): every op has a rule")
+      let reference = try jvpByDoubleVJP(f, at: x, tangent: v)
+      #expect(allClose(forward?.scalars ?? [], reference.scalars, tolerance: 1e-10), "\(name)")
+    }
+  }
+
+  @Test("an op without a JVP rule makes jvp fall back, with the same answer")
+  func fallback() throws {
+    let noRule: (Tensor) throws -> Tensor = { x in
+      let y = withoutGrad { x.detach().exp() }
+      return y.recorded("exp-without-jvp", [x]) { g in [try g * x.exp()] }
+    }
+    let x = sample([3])
+    let v = sample([3], seed: 1)
+    #expect(try forwardJVP(noRule, at: x, tangent: v) == nil)
+    let expected = zip(x.scalars, v.scalars).map { Foundation.exp($0) * $1 }
+    #expect(allClose(try jvp(noRule, at: x, tangent: v).scalars, expected, tolerance: 1e-12))
+  }
+}
