@@ -249,3 +249,58 @@ struct ForwardModeTests {
     #expect(allClose(try jvp(noRule, at: x, tangent: v).scalars, expected, tolerance: 1e-12))
   }
 }
+
+@Suite("Several arguments: argument indices and the Hessian's cross blocks")
+struct MultipleArgumentTests {
+  let f: ([Tensor]) throws -> Tensor = { a in try (a[0] * a[1]).tanh().sum() + a[0].pow(3).sum() }
+
+  @Test("gradients by argument index, negative allowed")
+  func gradients() throws {
+    let x = sample([2])
+    let y = sample([2], seed: 1)
+    let both = try grad(f, at: [x, y])
+    let onlyY = try grad(f, at: [x, y], argumentIndices: [-1])
+    #expect(onlyY.count == 1 && allClose(onlyY[0].scalars, both[1].scalars, tolerance: 1e-15))
+    let t = zip(x.scalars, y.scalars).map { Foundation.tanh($0 * $1) }
+    let (xs, ys) = (x.scalars, y.scalars)
+    let gx: [Double] = (0..<2).map { (i: Int) -> Double in
+      let d: Double = 1 - t[i] * t[i]
+      return d * ys[i] + 3 * xs[i] * xs[i]
+    }
+    #expect(allClose(both[0].scalars, gx, tolerance: 1e-12))
+  }
+
+  @Test("Hessian blocks, cross blocks included, against differences of the gradients")
+  func crossBlocks() throws {
+    let x = sample([2])
+    let y = sample([3], seed: 1)
+    let g: ([Tensor]) throws -> Tensor = { a in
+      try (a[0].unsqueezed(1) * a[1].unsqueezed(0)).tanh().sum() + a[0].pow(3).sum()
+    }
+    let blocks = try hessian(g, at: [x, y])
+    #expect(blocks[0][1].shape == [2, 3] && blocks[1][0].shape == [3, 2])
+    // ∂/∂y of ∂g/∂x, column by column, by central differences.
+    let h = 1e-5
+    for j in 0..<3 {
+      var e = [Double](repeating: 0, count: 3)
+      e[j] = h
+      let plus = try grad(g, at: [x, y + Tensor(e, dtype: .float64)], argumentIndices: [0])[0]
+      let minus = try grad(g, at: [x, y - Tensor(e, dtype: .float64)], argumentIndices: [0])[0]
+      let numeric = zip(plus.scalars, minus.scalars).map { ($0 - $1) / (2 * h) }
+      let column = try blocks[0][1].selected(axis: 1, j).scalars
+      #expect(allClose(column, numeric, tolerance: 1e-6), "column \(j)")
+    }
+    // Symmetry: H_xy = H_yxᵀ.
+    #expect(
+      allClose(
+        blocks[0][1].scalars, try blocks[1][0].transposed().contiguous().scalars, tolerance: 1e-12))
+  }
+
+  @Test("an argument index out of range is a clear error")
+  func badIndex() {
+    #expect {
+      try grad(f, at: [sample([2]), sample([2])], argumentIndices: [2])
+    } throws: { "\($0)".contains("argument index 2 is out of range for 2 arguments") }
+    #expect(throws: TensorError.self) { try hessian(f, at: [sample([2])], argumentIndices: [-2]) }
+  }
+}
