@@ -96,15 +96,20 @@ bench: setup
 	    (cd $(PEERS) && $(CURDIR)/.peers/bin/python ops_torch.py --threads 2) > .build/bench/ops_torch.txt; \
 	    peers="$$peers --torch-ops .build/bench/ops_torch.txt"; \
 	  fi; \
+	  if .peers/bin/python -c "import torch, jax" 2>/dev/null; then \
+	    (cd $(PEERS) && $(CURDIR)/.peers/bin/python higher_order.py --threads 2) > .build/bench/higher_order.txt; \
+	    peers="$$peers --higher-order .build/bench/higher_order.txt"; \
+	  fi; \
 	else echo "bench: peers not set up (make peers) — no same-session ratios"; fi; \
 	"$$($(SWIFT) build -c release --show-bin-path)/gradbook-bench" --json .build/bench/latest.json $$peers
 
-# The peer scripts' Python environment (micrograd, and PyTorch's CPU wheel that ships with
-# these machines); needs PyPI. `make bench` then runs them in the same session for ratios.
+# The peer scripts' Python environment (micrograd, JAX, and PyTorch's CPU wheel that ships
+# with these machines); needs PyPI. `make bench` then runs them in the same session for ratios.
 peers:
 	test -x .peers/bin/python || python3 -m venv .peers
 	.peers/bin/pip install -q micrograd numpy threadpoolctl
 	.peers/bin/pip install -q "torch==2.13.0+cpu" || echo "peers: PyTorch not available; op-table ratios will be missing"
+	.peers/bin/pip install -q "jax[cpu]" || echo "peers: JAX not available; higher-order ratios will be missing"
 
 clean:
 	rm -rf .build book/site reader-edition

@@ -28,6 +28,9 @@ struct GradbookBench: ParsableCommand {
   @Option(help: "Output of ../shared/peers/ops_torch.py from the same run, for ratios.")
   var torchOps: String?
 
+  @Option(help: "Output of ../shared/peers/higher_order.py from the same run, for ratios.")
+  var higherOrder: String?
+
   func run() throws {
     if profileOverhead {
       let a = Tensor.ones([4, 4])
@@ -125,9 +128,24 @@ struct GradbookBench: ParsableCommand {
         format: "hessian of Σ tanh(Ax), n = 100: %.0f µs (one backward per row); "
           + "hvp of an MLP loss, 9,610 parameters: %.0f µs",
         higher.hessianMicroseconds, higher.hvpMicroseconds))
-    print(
-      "  (../shared/peers/README.md: torch.func 1.6–2.5 ms and 1.2–1.4 ms; JAX jit 0.10 and 0.25 ms)"
-    )
+    if let higherOrder, let peer = try peerJSON(higherOrder),
+      let torchHessian = peer["torch_func_hessian_us"] as? Double,
+      let jaxHessian = peer["jax_hessian_us"] as? Double,
+      let torchHVP = peer["torch_double_backward_hvp_us"] as? Double,
+      let jaxHVP = peer["jax_hvp_us"] as? Double
+    {
+      print(
+        String(
+          format: "  same run: torch.func hessian %.0f µs (%.2f×), JAX jit %.0f µs (%.2f×); "
+            + "PyTorch double-backward hvp %.0f µs (%.2f×), JAX jit %.0f µs (%.2f×)",
+          torchHessian, torchHessian / higher.hessianMicroseconds, jaxHessian,
+          jaxHessian / higher.hessianMicroseconds, torchHVP, torchHVP / higher.hvpMicroseconds,
+          jaxHVP, jaxHVP / higher.hvpMicroseconds))
+    } else {
+      print(
+        "  (../shared/peers/README.md: torch.func 1.6–2.5 ms and 1.2–1.4 ms; JAX jit 0.10 and "
+          + "0.25 ms; make peers to measure them in the same run)")
+    }
     results.append([
       "name": "higher_order", "hessian_us": higher.hessianMicroseconds,
       "hvp_us": higher.hvpMicroseconds,
@@ -179,6 +197,15 @@ struct GradbookBench: ParsableCommand {
       "backward_ms": median(backward), "total_ms": median(total),
       "nodes_per_second": Double(nodes) / (median(total) / 1e3),
     ]
+  }
+
+  /// The object on the last `JSON ` line of a peer script's output.
+  func peerJSON(_ path: String) throws -> [String: Any]? {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("JSON ") }) else {
+      return nil
+    }
+    return try JSONSerialization.jsonObject(with: Data(line.dropFirst(5).utf8)) as? [String: Any]
   }
 
   /// PyTorch's forward and backward µs per op, from the `JSON` line of `ops_torch.py`.
