@@ -99,3 +99,60 @@ public func hessian(
   }
   return blocks
 }
+
+/// Jv for a function of several tensors, with one tangent per argument: forward mode when
+/// every operation has a rule, the double-VJP trick otherwise.
+public func jvp(
+  _ f: ([Tensor]) throws -> Tensor, at arguments: [Tensor], tangents: [Tensor]
+) throws -> Tensor {
+  guard tangents.count == arguments.count else {
+    throw TensorError("jvp", "\(tangents.count) tangents for \(arguments.count) arguments")
+  }
+  for (x, v) in zip(arguments, tangents) where v.shape != x.shape {
+    throw TensorError("jvp", "tangent of shape \(v.shape) for an argument of shape \(x.shape)")
+  }
+  if !arguments.contains(where: { $0.requiresGrad }) {
+    let trace = ForwardMode.Trace()
+    let inputs = try zip(arguments, tangents).map { try $0.withTangent($1) }
+    let y = try ForwardMode.$trace.withValue(trace) { try withoutGrad { try f(inputs) } }
+    if trace.missingRules.isEmpty { return y.tangent ?? Tensor.zeros(y.shape, dtype: y.dtype) }
+  }
+  // Double VJP: the VJP of u ↦ Σᵢ ⟨Jᵢᵀu, vᵢ⟩ with respect to u is Σᵢ Jᵢvᵢ.
+  let inputs = arguments.map(differentiable)
+  let y = try f(inputs)
+  guard y.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
+  let u = Tensor.zeros(y.shape, dtype: y.dtype)
+  u.requiresGrad = true
+  let jtu = try gradients(of: y, withRespectTo: inputs, seed: u, createGraph: true)
+  var inner = Tensor(scalar: 0, dtype: y.dtype)
+  for (g, v) in zip(jtu, tangents) { inner = try inner + (g * v).sum() }
+  guard inner.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
+  return try gradients(
+    of: inner, withRespectTo: [u], createGraph: arguments.contains { $0.requiresGrad })[0]
+}
+
+/// H v for a scalar function of several tensors, with one vector per argument: for each
+/// argument aᵢ, Σⱼ ∂²f/∂aᵢ∂aⱼ vⱼ (the cross blocks included).
+public func hvp(
+  _ f: ([Tensor]) throws -> Tensor, at arguments: [Tensor], vectors: [Tensor]
+) throws -> [Tensor] {
+  guard vectors.count == arguments.count else {
+    throw TensorError("hvp", "\(vectors.count) vectors for \(arguments.count) arguments")
+  }
+  for (x, v) in zip(arguments, vectors) where v.shape != x.shape {
+    throw TensorError("hvp", "vector of shape \(v.shape) for an argument of shape \(x.shape)")
+  }
+  let inputs = arguments.map(differentiable)
+  let value = try f(inputs)
+  guard value.count == 1 else {
+    throw TensorError("hvp", "the function returned shape \(value.shape), not a scalar")
+  }
+  let zeros = inputs.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
+  guard value.requiresGrad else { return zeros }
+  let firsts = try gradients(of: value, withRespectTo: inputs, createGraph: true)
+  var directional = Tensor(scalar: 0, dtype: value.dtype)
+  for (g, v) in zip(firsts, vectors) { directional = try directional + (g * v).sum() }
+  guard directional.requiresGrad else { return zeros }
+  return try gradients(
+    of: directional, withRespectTo: inputs, createGraph: arguments.contains { $0.requiresGrad })
+}

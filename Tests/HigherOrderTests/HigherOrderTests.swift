@@ -304,3 +304,38 @@ struct MultipleArgumentTests {
     #expect(throws: TensorError.self) { try hessian(f, at: [sample([2])], argumentIndices: [-2]) }
   }
 }
+
+@Suite("Several arguments: jvp and hvp")
+struct MultipleArgumentProductTests {
+  let g: ([Tensor]) throws -> Tensor = { a in
+    try (a[0].unsqueezed(1) * a[1].unsqueezed(0)).tanh().sum() + a[0].pow(3).sum()
+  }
+
+  @Test("hvp of several arguments equals the Hessian blocks times the vectors")
+  func hvpBlocks() throws {
+    let x = sample([2])
+    let y = sample([3], seed: 1)
+    let (vx, vy) = (sample([2], seed: 2), sample([3], seed: 3))
+    let blocks = try hessian(g, at: [x, y])
+    let products = try hvp(g, at: [x, y], vectors: [vx, vy])
+    let expectedX = try blocks[0][0].matmul(vx) + blocks[0][1].matmul(vy)
+    let expectedY = try blocks[1][0].matmul(vx) + blocks[1][1].matmul(vy)
+    #expect(allClose(products[0].scalars, expectedX.scalars, tolerance: 1e-12))
+    #expect(allClose(products[1].scalars, expectedY.scalars, tolerance: 1e-12))
+  }
+
+  @Test("jvp of several arguments: forward mode against central differences")
+  func jvpSeveral() throws {
+    let f: ([Tensor]) throws -> Tensor = { a in try (a[0].unsqueezed(1) * a[1].unsqueezed(0)).tanh()
+    }
+    let x = sample([2])
+    let y = sample([3], seed: 1)
+    let (vx, vy) = (sample([2], seed: 2), sample([3], seed: 3))
+    let jv = try jvp(f, at: [x, y], tangents: [vx, vy])
+    let h = 1e-6
+    let plus = try f([x + h * vx, y + h * vy]).scalars
+    let minus = try f([x - h * vx, y - h * vy]).scalars
+    #expect(allClose(jv.scalars, zip(plus, minus).map { ($0 - $1) / (2 * h) }, tolerance: 1e-8))
+    #expect(throws: TensorError.self) { try jvp(f, at: [x, y], tangents: [vx]) }
+  }
+}
