@@ -118,44 +118,36 @@ extension Tensor {
   ///
   /// At a tie the whole gradient goes to `self` (the first operand).
   public func maximum(_ other: Tensor) throws -> Tensor {
-    let shape = try Tensor.elementwiseShape("maximum", self, other)
-    let this = self
-    return Tensor.zipped(.maximum, self, other, shape: shape).recorded(
-      "maximum", [self, other],
-      jvp: { t, _ in
-        let first = Tensor.zipped(.greaterEqual, this, other, shape: shape)
-        return try (tangentOrZeros(t[0], this) * first)
-          .adding(tangentOrZeros(t[1], other) * (1 - first))
-      }
-    ) {
-      g in
-      let first = Tensor.zipped(.greaterEqual, this, other, shape: shape)  // 1 where self wins
-      return [
-        try (g * first).unscattered(to: this),
-        try (g * (1 - first)).unscattered(to: other),
-      ]
-    }
+    try choosing(other, .maximum, selfWins: .greaterEqual, op: "maximum")
   }
 
   /// The smaller of the two at each position; NaN if either is NaN.
   ///
   /// At a tie the whole gradient goes to `self` (the first operand).
   public func minimum(_ other: Tensor) throws -> Tensor {
-    let shape = try Tensor.elementwiseShape("minimum", self, other)
+    try choosing(other, .minimum, selfWins: .lessEqual, op: "minimum")
+  }
+
+  /// `maximum` or `minimum`: the kernel `pick`, with derivatives flowing to whichever operand
+  /// was picked — `self` where `selfWins` holds (ties included), `other` elsewhere.
+  func choosing(_ other: Tensor, _ pick: BinaryKernel, selfWins: BinaryKernel, op: String)
+    throws -> Tensor
+  {
+    let shape = try Tensor.elementwiseShape(op, self, other)
     let this = self
-    return Tensor.zipped(.minimum, self, other, shape: shape).recorded(
-      "minimum", [self, other],
+    let first = { Tensor.zipped(selfWins, this, other, shape: shape) }  // 1 where self wins
+    return Tensor.zipped(pick, self, other, shape: shape).recorded(
+      op, [self, other],
       jvp: { t, _ in
-        let first = Tensor.zipped(.lessEqual, this, other, shape: shape)
-        return try (tangentOrZeros(t[0], this) * first)
-          .adding(tangentOrZeros(t[1], other) * (1 - first))
+        let mask = first()
+        return try (tangentOrZeros(t[0], this) * mask)
+          .adding(tangentOrZeros(t[1], other) * (1 - mask))
       }
-    ) {
-      g in
-      let first = Tensor.zipped(.lessEqual, this, other, shape: shape)  // 1 where self wins
+    ) { g in
+      let mask = first()
       return [
-        try (g * first).unscattered(to: this),
-        try (g * (1 - first)).unscattered(to: other),
+        try (g * mask).unscattered(to: this),
+        try (g * (1 - mask)).unscattered(to: other),
       ]
     }
   }
