@@ -125,7 +125,7 @@ let parallelThreshold = 131_072
 /// Calls `body(start, count)` on `[0, n)`: at once for small `n`, in two halves on two
 /// cores for large `n`.
 @inline(__always)
-func inChunks(_ n: Int, _ body: (Int, Int) -> Void) {
+package func inChunks(_ n: Int, _ body: (Int, Int) -> Void) {
   guard n >= parallelThreshold else {
     body(0, n)
     return
@@ -211,7 +211,7 @@ func stridedScatter<T>(
 extension Tensor {
   /// This tensor's elements, contiguous: its own storage when already contiguous,
   /// otherwise a copy.
-  func contiguousStorage() -> (storage: TensorStorage, offset: Int) {
+  package func contiguousStorage() -> (storage: TensorStorage, offset: Int) {
     if isContiguous { return (storage, offset) }
     let copy = TensorStorage(count: count, dtype: dtype, zeroed: false)
     switch dtype {
@@ -229,7 +229,7 @@ extension Tensor {
 
   /// A new contiguous tensor of `shape` and `dtype` computed by `fill` (which must write
   /// every element), not recorded.
-  static func make(
+  package static func make(
     _ shape: [Int], _ dtype: DType, _ fill: (TensorStorage) -> Void
   ) -> Tensor {
     let storage = TensorStorage(count: shape.reduce(1, *), dtype: dtype, zeroed: false)

@@ -103,7 +103,7 @@ public final class TensorStorage: @unchecked Sendable {
 
   /// The elements as `T` (which must match `dtype`).
   @inline(__always)
-  func typed<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
+  package func typed<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
     pointer.assumingMemoryBound(to: T.self)
   }
 }

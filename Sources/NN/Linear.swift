@@ -1,0 +1,114 @@
+import HigherOrder
+
+// listing: linear
+/// A fully connected layer: `y = x Wᵀ + b`, with `W` of shape `[out, in]` like PyTorch.
+///
+/// Initialized like PyTorch's `nn.Linear`: weight and bias uniform in ±1/√in (Kaiming
+/// uniform with a = √5 works out to exactly that bound), so activations keep their scale.
+public final class Linear: Module {
+  /// The weights, `[outFeatures, inFeatures]`.
+  public let weight: Tensor
+  /// The bias, `[outFeatures]` (nil without one).
+  public let bias: Tensor?
+
+  /// A layer from `inFeatures` to `outFeatures`, initialized from `generator`.
+  public init(
+    _ inFeatures: Int, _ outFeatures: Int, bias hasBias: Bool = true, dtype: DType = .float32,
+    using generator: inout some RandomNumberGenerator
+  ) {
+    let bound = 1 / Double(inFeatures).squareRoot()
+    weight = Tensor.rand(
+      [outFeatures, inFeatures], in: -bound...bound, dtype: dtype, using: &generator)
+    weight.requiresGrad = true
+    bias =
+      hasBias
+      ? Tensor.rand([outFeatures], in: -bound...bound, dtype: dtype, using: &generator) : nil
+    bias?.requiresGrad = true
+  }
+
+  /// `x Wᵀ + b` for `x` of shape `[…, inFeatures]`.
+  public override func forward(_ x: Tensor) throws -> Tensor {
+    try x.linear(weight: weight, bias: bias)
+  }
+}
+// end listing: linear
+
+extension Tensor {
+  // listing: linear-op
+  /// `x Wᵀ + b` as one recorded operation, for this tensor x of shape `[…, in]`, `W` of
+  /// shape `[out, in]` and `b` of shape `[out]`.
+  ///
+  /// Composed of `matmul`, `transposed` and a broadcast `+`, the same layer records three
+  /// operations, copies the bias to every row and the weight's gradient out of a transposed
+  /// view, and computes a gradient for the input even when nothing wants it (the images of
+  /// the first layer). Fused, the forward pass is one BLAS product plus the bias in place,
+  /// and the VJP computes only the gradients that are needed:
+  ///
+  ///     x̄ = ȳ W,    W̄ = ȳᵀ x  (rows of all batch axes together),    b̄ = Σ_rows ȳ
+  public func linear(weight: Tensor, bias: Tensor?) throws -> Tensor {
+    let x = self
+    let (outFeatures, inFeatures) = (weight.shape.first ?? 0, weight.shape.last ?? 0)
+    guard rank >= 1, weight.rank == 2, shape.last == inFeatures, dtype == weight.dtype,
+      bias.map({ $0.shape == [outFeatures] && $0.dtype == dtype }) ?? true
+    else {
+      throw TensorError(
+        "linear",
+        "input \(shape) \(dtype), weight \(weight.shape) \(weight.dtype), bias "
+          + (bias.map { "\($0.shape) \($0.dtype)" } ?? "none")
+          + " (expected [..., in], [out, in] and [out])")
+    }
+    let rows = count / Swift.max(inFeatures, 1)
+    let outputShape = Array(shape.dropLast()) + [outFeatures]
+    let y = try x.detach().reshaped([rows, inFeatures]).matmul(weight.detach().transposed())
+    if let bias { y.addToEveryRow(bias) }
+    let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+    return try y.reshaped(outputShape).recorded(
+      "linear", inputs,
+      jvp: { t, _ in
+        var terms: [Tensor] = []
+        if let tx = t[0] { terms.append(try tx.linear(weight: weight, bias: nil)) }
+        if let tw = t[1] { terms.append(try x.linear(weight: tw, bias: nil)) }
+        if t.count > 2, let tb = t[2] { terms.append(try tb.expand(to: outputShape)) }
+        return try terms.dropFirst().reduce(
+          terms.first ?? Tensor.zeros(outputShape, dtype: x.dtype)
+        ) {
+          try $0 + $1
+        }
+      }
+    ) { g in
+      // exercise 5.1: Linear's backward
+      let gRows = try g.reshaped([rows, outFeatures])
+      let gx = x.requiresGrad ? try gRows.matmul(weight).reshaped(x.shape) : nil
+      let gw =
+        weight.requiresGrad
+        ? try gRows.transposed().matmul(x.reshaped([rows, inFeatures])) : nil
+      guard bias != nil else { return [gx, gw] }
+      return [gx, gw, try gRows.sum(axes: [0])]
+      // end exercise 5.1
+    }
+  }
+  // end listing: linear-op
+
+  /// Adds `bias` (`[n]`) to every row of this fresh, contiguous `[…, n]` result, in place.
+  func addToEveryRow(_ bias: Tensor) {
+    let n = bias.count
+    let rows = count / Swift.max(n, 1)
+    let (b, start) = bias.contiguousStorage()
+    switch dtype {
+    case .float32:
+      addRows(storage.typed(Float.self) + offset, b.typed(Float.self) + start, rows, n)
+    case .float64:
+      addRows(storage.typed(Double.self) + offset, b.typed(Double.self) + start, rows, n)
+    }
+  }
+}
+
+/// `y[r, j] += b[j]` for every row r.
+func addRows<T: TensorScalar>(
+  _ y: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, _ rows: Int, _ n: Int
+) {
+  for r in 0..<rows {
+    let row = y + r * n
+    for j in 0..<n { row[j] += b[j] }
+  }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import HigherOrder
+
+/// How a loss combines the per-sample losses.
+public enum Reduction: Sendable {
+  /// The average over samples (PyTorch's default).
+  case mean
+  /// The total.
+  case sum
+}
+
+// listing: mse
+/// The mean squared error (or its sum) between `prediction` and `target` of equal shapes.
+public func mseLoss(_ prediction: Tensor, _ target: Tensor, reduction: Reduction = .mean)
+  throws -> Tensor
+{
+  guard prediction.shape == target.shape else {
+    throw TensorError(
+      "mseLoss",
+      "prediction \(prediction.shape) and target \(target.shape) differ in shape (a "
+        + "broadcast here is usually a bug)")
+  }
+  let difference = try prediction - target
+  let squares = try difference * difference
+  return reduction == .mean ? squares.mean() : squares.sum()
+}
+// end listing: mse
+
+// listing: cross-entropy
+/// Cross-entropy of `logits` (`[n, classes]`, unnormalized) against integer class
+/// `targets`, fused: −log softmax(z)[y] = logsumexp(z) − z[y], averaged (or summed).
+///
+/// The forward pass is one loop per row around the row's maximum, so logits of ±1000 give
+/// exact finite losses; the gradient is (softmax(z) − onehot(y)) · g / n, written with
+/// differentiable operations so that second derivatives flow through it too.
+public func crossEntropy(logits: Tensor, targets: [Int], reduction: Reduction = .mean)
+  throws -> Tensor
+{
+  guard logits.rank == 2, logits.shape[0] == targets.count else {
+    throw TensorError(
+      "crossEntropy",
+      "logits of shape \(logits.shape) against \(targets.count) targets (expected "
+        + "[\(targets.count), classes])")
+  }
+  let (n, classes) = (logits.shape[0], logits.shape[1])
+  if let bad = targets.first(where: { !(0..<classes).contains($0) }) {
+    throw TensorError(
+      "crossEntropy", "target \(bad) is not a class of logits \(logits.shape) (0..<\(classes))")
+  }
+  let scale = reduction == .mean ? 1 / Double(Swift.max(n, 1)) : 1
+  let (source, start) = logits.contiguousStorage()
+  let total: Double
+  switch logits.dtype {
+  case .float32:
+    total = rowLosses(source.typed(Float.self) + start, targets, classes: classes)
+  case .float64:
+    total = rowLosses(source.typed(Double.self) + start, targets, classes: classes)
+  }
+  let loss = Tensor(scalar: total * scale, dtype: logits.dtype)
+  let oneHot = Tensor.oneHot(targets, classes: classes, dtype: logits.dtype)
+  let residual = { try logits.softmax(axis: 1) - oneHot }
+  return loss.recorded(
+    "crossEntropy", [logits], jvp: { t, _ in try (residual() * t[0]!).sum() * scale }
+  ) { g in [try residual() * (g * scale)] }
+}
+
+/// Σ over rows of logsumexp(row) − row[target], each row taken around its maximum.
+func rowLosses<T: TensorScalar>(_ z: UnsafeMutablePointer<T>, _ targets: [Int], classes: Int)
+  -> Double
+{
+  var total = 0.0
+  for (row, target) in targets.enumerated() {
+    let logits = UnsafeBufferPointer(start: z + row * classes, count: classes)
+    // exercise 5.2: Cross-entropy with log-sum-exp
+    let m = Double(logits.max() ?? 0)
+    var sum = 0.0
+    for value in logits { sum += Foundation.exp(Double(value) - m) }
+    total += m + Foundation.log(sum) - Double(logits[target])
+    // end exercise 5.2
+  }
+  return total
+}
+// end listing: cross-entropy
+
+extension Tensor {
+  /// A `[labels.count, classes]` tensor with a 1 at each row's label and 0 elsewhere.
+  public static func oneHot(_ labels: [Int], classes: Int, dtype: DType = .float32) -> Tensor {
+    let result = Tensor.zeros([labels.count, classes], dtype: dtype)
+    for (row, label) in labels.enumerated() where (0..<classes).contains(label) {
+      switch dtype {
+      case .float32: result.storage.typed(Float.self)[row * classes + label] = 1
+      case .float64: result.storage.typed(Double.self)[row * classes + label] = 1
+      }
+    }
+    return result
+  }
+
+  /// The index of the largest element of each row of a `[n, classes]` tensor (the first
+  /// on ties): a classifier's predictions.
+  public func predictedClasses() throws -> [Int] {
+    guard rank == 2 else {
+      throw TensorError("predictedClasses", "expects [n, classes], got \(shape)")
+    }
+    let values = contiguous().scalars
+    let classes = shape[1]
+    return (0..<shape[0]).map { row in
+      var best = 0
+      for c in 1..<Swift.max(classes, 1)
+      where values[row * classes + c] > values[row * classes + best] {
+        best = c
+      }
+      return best
+    }
+  }
+}
+
+/// The fraction of rows of `logits` whose largest entry is at the target class.
+public func accuracy(logits: Tensor, targets: [Int]) throws -> Double {
+  let predictions = try logits.predictedClasses()
+  guard predictions.count == targets.count else {
+    throw TensorError("accuracy", "logits \(logits.shape) against \(targets.count) targets")
+  }
+  let correct = zip(predictions, targets).filter { $0 == $1 }.count
+  return Double(correct) / Double(Swift.max(targets.count, 1))
+}
+
+/// Binary cross-entropy of `logits` against targets in [0, 1], computed stably as
+/// softplus(z) − y·z (no log of a sigmoid that rounded to 0).
+public func binaryCrossEntropy(
+  logits: Tensor, targets: Tensor, reduction: Reduction = .mean
+) throws -> Tensor {
+  guard logits.shape == targets.shape else {
+    throw TensorError(
+      "binaryCrossEntropy", "logits \(logits.shape) and targets \(targets.shape) differ")
+  }
+  let losses = try logits.softplus() - targets * logits
+  return reduction == .mean ? losses.mean() : losses.sum()
+}
+
+/// Σ |p| over every element of `parameters`: the lasso penalty, which drives weights to
+/// exactly zero.
+public func l1Penalty(_ parameters: [Tensor]) throws -> Tensor {
+  try total(parameters.map { $0.abs().sum() })
+}
+
+/// Σ p² over every element of `parameters`: the ridge (weight-decay) penalty.
+public func l2Penalty(_ parameters: [Tensor]) throws -> Tensor {
+  try total(parameters.map { try ($0 * $0).sum() })
+}
+
+/// The sum of 0-d `terms` (0 when there are none).
+func total(_ terms: [Tensor]) throws -> Tensor {
+  guard var sum = terms.first else { return Tensor(scalar: 0) }
+  for term in terms.dropFirst() { sum = try sum + term }
+  return sum
+}

@@ -1,0 +1,115 @@
+import DataFiles
+import Foundation
+import Scalar
+import Testing
+
+@testable import NN
+
+@Suite("Checkpoints: safetensors")
+struct CheckpointTests {
+  /// A file written by Python's `safetensors` 0.8.0 (`safetensors.numpy.save`):
+  /// layer.weight = arange(6)/4 as F32 [2, 3], layer.bias = [-1.5, 2.25] F32, scale = 3.0
+  /// F64 0-d, metadata {"format": "pt"}.
+  static let pythonFile = Array(
+    Data(
+      base64Encoded:
+        "4AAAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJmb3JtYXQiOiJwdCJ9LCJzY2FsZSI6eyJkdHlwZSI6IkY2NCIsInNoYXBlIjpbXSwiZGF0YV9vZmZzZXRzIjpbMCw4XX0sImxheWVyLmJpYXMiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzJdLCJkYXRhX29mZnNldHMiOls4LDE2XX0sImxheWVyLndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMiwzXSwiZGF0YV9vZmZzZXRzIjpbMTYsNDBdfX0gICAgIAAAAAAAAAhAAADAvwAAEEAAAAAAAACAPgAAAD8AAEA/AACAPwAAoD8="
+    )!)
+
+  @Test("reads the Python package's file, and writes the same bytes for the same tensors")
+  func pythonCompatible() throws {
+    let (tensors, metadata) = try SafeTensors.decode(Self.pythonFile, file: "python.safetensors")
+    #expect(tensors.map(\.name) == ["scale", "layer.bias", "layer.weight"])
+    #expect(metadata == ["format": "pt"])
+    let byName = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) })
+    #expect(byName["layer.weight"]!.shape == [2, 3] && byName["layer.weight"]!.dtype == .float32)
+    #expect(byName["layer.weight"]!.scalars == [0, 0.25, 0.5, 0.75, 1, 1.25])
+    #expect(byName["layer.bias"]!.scalars == [-1.5, 2.25])
+    #expect(byName["scale"]!.shape == [] && byName["scale"]!.dtype == .float64)
+    let encoded = SafeTensors.encode(tensors.reversed(), metadata: metadata)
+    #expect(encoded == Self.pythonFile)
+  }
+
+  @Test("a header written by hand from the specification: any key order, spaces, metadata last")
+  func handWritten() throws {
+    let json =
+      #"{ "b": {"shape": [1], "data_offsets": [8, 12], "dtype": "F32"}, "#
+      + #""a": {"dtype": "F64", "data_offsets": [0, 8], "shape": []}, "__metadata__": {"k": "v"} }"#
+    var bytes = withUnsafeBytes(of: UInt64(json.utf8.count).littleEndian) { Array($0) }
+    bytes += Array(json.utf8)
+    bytes += withUnsafeBytes(of: (-0.5).bitPattern.littleEndian) { Array($0) }
+    bytes += withUnsafeBytes(of: Float(7).bitPattern.littleEndian) { Array($0) }
+    let (tensors, metadata) = try SafeTensors.decode(bytes, file: "hand")
+    #expect(tensors.map(\.name) == ["a", "b"])
+    #expect(tensors[0].tensor.scalars == [-0.5] && tensors[1].tensor.scalars == [7])
+    #expect(metadata == ["k": "v"])
+  }
+
+  @Test("corrupt files are errors naming the file and the problem")
+  func corrupt() throws {
+    let good = Self.pythonFile
+    func problem(_ bytes: [UInt8]) -> String? {
+      (#expect(throws: DataFileError.self) {
+        try SafeTensors.decode(bytes, file: "bad.safetensors")
+      })?
+      .problem
+    }
+    #expect(problem(Array(good.prefix(5)))?.contains("too short") == true)
+    #expect(problem(Array(good.prefix(100)))?.contains("truncated") == true)
+    #expect(problem(Array(good.dropLast(4)))?.contains("needs") == true)
+    #expect(problem(good + [0, 0, 0, 0])?.contains("belong to no tensor") == true)
+    var notJSON = good
+    notJSON[8] = UInt8(ascii: "[")
+    #expect(problem(notJSON)?.contains("JSON") == true)
+    var wrongType = good
+    let header = Array("\"F64\"".utf8)
+    if let at = (0..<(good.count - 5)).first(where: { Array(good[$0..<$0 + 5]) == header }) {
+      wrongType.replaceSubrange(at..<at + 5, with: Array("\"I64\"".utf8))
+    }
+    #expect(problem(wrongType)?.contains("I64 is not supported") == true)
+  }
+
+  @Test("a model and its Adam state round-trip; saving replaces the file atomically")
+  func roundTrip() throws {
+    let folder = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var generator = SeededGenerator(seed: 4)
+    let model = Sequential(Linear(3, 4, using: &generator), ReLU(), Linear(4, 2, using: &generator))
+    let optimizer = Adam(model.parameters())
+    try crossEntropy(logits: model(Tensor.ones([2, 3])), targets: [0, 1]).backward()
+    try optimizer.step()
+    let path = folder + "/model.safetensors"
+    try model.save(to: path, optimizer: optimizer)
+    try model.save(to: path, optimizer: optimizer)  // replacing an existing file
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["model.safetensors"])
+
+    let copy = Sequential(Linear(3, 4, using: &generator), ReLU(), Linear(4, 2, using: &generator))
+    let copyOptimizer = Adam(copy.parameters())
+    try copy.load(from: path, optimizer: copyOptimizer)
+    for (a, b) in zip(model.namedTensors(), copy.namedTensors()) {
+      #expect(a.name == b.name && a.tensor.scalars == b.tensor.scalars)
+    }
+    #expect(copyOptimizer.stepCount == 1)
+    #expect(copyOptimizer.moments[0].v.scalars == optimizer.moments[0].v.scalars)
+    let plain = Sequential(Linear(3, 4, using: &generator), ReLU(), Linear(4, 2, using: &generator))
+    try plain.load(from: path)  // without an optimizer its state is ignored
+  }
+
+  @Test("a checkpoint of another model is an error and changes nothing")
+  func mismatch() throws {
+    let folder = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var generator = SeededGenerator(seed: 5)
+    let path = folder + "/small.safetensors"
+    try Sequential(Linear(3, 4, using: &generator)).save(to: path)
+    let other = Sequential(Linear(3, 4, using: &generator), Linear(4, 2, using: &generator))
+    let before = other.namedTensors().map(\.tensor.scalars)
+    let error = #expect(throws: DataFileError.self) { try other.load(from: path) }
+    #expect(error?.file == path && error?.problem.contains("layers.1.weight is missing") == true)
+    #expect(other.namedTensors().map(\.tensor.scalars) == before)
+    let wide = Sequential(Linear(3, 5, using: &generator))
+    let shape = #expect(throws: DataFileError.self) { try wide.load(from: path) }
+    #expect(shape?.problem.contains("[5, 3]") == true)
+    #expect(throws: DataFileError.self) { try wide.load(from: folder + "/missing.safetensors") }
+  }
+}

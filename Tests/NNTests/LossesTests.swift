@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+@testable import NN
+
+@Suite("Losses")
+struct LossesTests {
+  @Test("cross-entropy's gradient and its second derivative match finite differences")
+  func crossEntropyGradients() throws {
+    let z = sample([4, 5])
+    let targets = [0, 4, 2, 2]
+    #expect(
+      try gradcheck({ try crossEntropy(logits: $0[0], targets: targets) }, inputs: [z]).passed)
+    #expect(
+      try gradcheck(
+        { try crossEntropy(logits: $0[0], targets: targets, reduction: .sum) }, inputs: [z]
+      )
+      .passed)
+    #expect(try gradgradcheck({ try crossEntropy(logits: $0, targets: targets) }, at: z) < 1e-6)
+    // forward mode has a rule of its own: it agrees with the double-VJP fallback
+    let v = sample([4, 5], seed: 2.1)
+    let forward = try forwardJVP(
+      { try crossEntropy(logits: $0, targets: targets) }, at: z, tangent: v)
+    let fallback = try jvpByDoubleVJP(
+      { try crossEntropy(logits: $0, targets: targets) }, at: z, tangent: v)
+    #expect(forward != nil, "crossEntropy has no JVP rule")
+    #expect(allClose(forward?.scalars ?? [], fallback.scalars, tolerance: 1e-12))
+  }
+
+  @Test("cross-entropy's gradient is (softmax − onehot)/n, finite at logits of ±1000")
+  func crossEntropyLargeLogits() throws {
+    let z = try Tensor([1000, -1000, 0, 0], shape: [2, 2], dtype: .float32)
+    z.requiresGrad = true
+    try crossEntropy(logits: z, targets: [1, 0]).backward()
+    #expect(allClose(z.grad!.scalars, [0.5, -0.5, -0.25, 0.25], tolerance: 1e-6))
+  }
+
+  @Test("bad targets and shapes are errors that name the op and the shapes")
+  func crossEntropyErrors() {
+    let z = sample([2, 3])
+    let count = #expect(throws: TensorError.self) { try crossEntropy(logits: z, targets: [0]) }
+    #expect(count?.op == "crossEntropy" && count?.message.contains("[2, 3]") == true)
+    let range = #expect(throws: TensorError.self) { try crossEntropy(logits: z, targets: [0, 3]) }
+    #expect(range?.message.contains("target 3") == true)
+    #expect(throws: TensorError.self) { try mseLoss(sample([2, 1]), sample([2])) }
+  }
+
+  @Test("binary cross-entropy with logits is stable at ±100 and matches its formula")
+  func binary() throws {
+    let z = try Tensor([-100, -1, 0, 2, 100], dtype: .float64)
+    let y = try Tensor([0, 1, 0.5, 1, 1], dtype: .float64)
+    // y·(−log σ(z)) + (1 − y)·(−log(1 − σ(z))), with −log σ(t) = softplus(−t) written stably
+    let softplus = { (t: Double) in
+      Swift.max(t, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(t)))
+    }
+    let expected = zip(z.scalars, y.scalars).map { z, y in y * softplus(-z) + (1 - y) * softplus(z)
+    }
+    let loss = try binaryCrossEntropy(logits: z, targets: y, reduction: .sum).item()
+    #expect(Swift.abs(loss - expected.reduce(0, +)) < 1e-9)
+    #expect(
+      try gradcheck({ try binaryCrossEntropy(logits: $0[0], targets: y) }, inputs: [z]).passed)
+  }
+
+  @Test("MSE and the L1/L2 penalties, with their gradients")
+  func mseAndPenalties() throws {
+    let p = sample([2, 3])
+    let t = sample([2, 3], seed: 1)
+    let d = zip(p.scalars, t.scalars).map { $0 - $1 }
+    #expect(Swift.abs(try mseLoss(p, t).item() - d.map { $0 * $0 }.reduce(0, +) / 6) < 1e-12)
+    #expect(try gradcheck({ try mseLoss($0[0], $0[1]) }, inputs: [p, t]).passed)
+    let w = try Tensor([0.5, -2, 3], dtype: .float64)
+    #expect(try l1Penalty([w, w]).item() == 11)
+    #expect(try l2Penalty([w]).item() == 13.25)
+    w.requiresGrad = true
+    try l1Penalty([w]).backward()
+    #expect(w.grad!.scalars == [1, -1, 1])
+  }
+
+  @Test("predictions and accuracy: the first maximum of each row")
+  func accuracyOfPredictions() throws {
+    let logits = try Tensor([1, 3, 3, 0, 0, -1], shape: [2, 3])
+    #expect(try logits.predictedClasses() == [1, 0])
+    #expect(try NN.accuracy(logits: logits, targets: [1, 2]) == 0.5)
+  }
+}

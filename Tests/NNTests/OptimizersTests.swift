@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+@testable import NN
+
+@Suite("Optimizers and schedules")
+struct OptimizersTests {
+  @Test("a step builds no tape, keeps each parameter's identity and skips those without gradients")
+  func noTape() throws {
+    let p = parameter([1, 2], gradient: [1, 1])
+    let idle = Tensor([5.0], dtype: .float64)
+    idle.requiresGrad = true
+    let optimizer = Adam([p, idle])
+    let storage = p.storage
+    try optimizer.step()
+    #expect(p.isLeaf && p.requiresGrad && p.storage === storage)
+    #expect(idle.scalars == [5])
+    #expect(optimizer.stepCount == 1)
+  }
+
+  @Test("a gradient of the wrong shape is an error naming the optimizer and the shapes")
+  func wrongGradient() {
+    let p = parameter([1, 2], gradient: [1, 1])
+    p.grad = Tensor([1.0, 2, 3], dtype: .float64)
+    let error = #expect(throws: TensorError.self) { try SGD([p], learningRate: 0.1).step() }
+    #expect(error?.op == "SGD.step" && error?.message.contains("[3]") == true)
+  }
+
+  @Test("Float32 parameters step like Float64 ones")
+  func float32() throws {
+    let p = Tensor([1, 2], dtype: .float32)
+    p.requiresGrad = true
+    p.grad = Tensor([0.5, -1], dtype: .float32)
+    let optimizer = AdamW([p], learningRate: 0.1, weightDecay: 0)
+    try optimizer.step()
+    #expect(allClose(p.scalars, [0.9, 2.1], tolerance: 1e-6))
+  }
+
+  @Test("the step schedule multiplies by gamma every stepSize steps")
+  func stepSchedule() {
+    let schedule = StepSchedule(base: 1, stepSize: 10, gamma: 0.5)
+    #expect([0, 9, 10, 25].map(schedule.learningRate(at:)) == [1, 1, 0.5, 0.25])
+  }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Scalar
+import Testing
+
+@testable import NN
+
+@Suite("Training")
+struct TrainingTests {
+  /// Three Gaussian clusters in 4-d, labelled by cluster.
+  func clusters(_ n: Int, seed: UInt64) throws -> (Tensor, [Int]) {
+    var generator = SeededGenerator(seed: seed)
+    var rows: [Double] = []
+    var labels: [Int] = []
+    for i in 0..<n {
+      let label = i % 3
+      rows += (0..<4).map { Double($0 == label ? 2 : 0) + 0.5 * generator.nextGaussian() }
+      labels.append(label)
+    }
+    return (try Tensor(rows, shape: [n, 4]), labels)
+  }
+
+  @Test("a short run: the loss falls, every parameter gets a non-zero gradient, the tape is freed")
+  func shortRun() throws {
+    let (x, y) = try clusters(300, seed: 1)
+    var generator = SeededGenerator(seed: 2)
+    let model = Sequential(
+      Linear(4, 16, using: &generator), GELU(), try Dropout(0.1), Linear(16, 3, using: &generator))
+    let optimizer = AdamW(model.parameters(), learningRate: 0.01)
+    let loader = try DataLoader(inputs: x, labels: y, batchSize: 32, seed: 3)
+    let schedule = CosineSchedule(base: 0.01, warmupSteps: 5, totalSteps: 50)
+
+    let first = try evaluate(model, inputs: x, labels: y)
+    weak var lastLoss: Tensor?
+    for epoch in 0..<5 {
+      let losses = try trainEpoch(
+        model, on: loader, optimizer: optimizer, schedule: schedule,
+        firstStep: epoch * loader.batchCount, clipNorm: 1)
+      #expect(losses.count == loader.batchCount)
+    }
+    let last = try evaluate(model, inputs: x, labels: y)
+    #expect(last.loss < first.loss / 3)
+    #expect(last.accuracy > 0.95)
+    #expect(model.isTraining)
+
+    try autoreleasepool {
+      let loss = try crossEntropy(logits: model(x), targets: y)
+      lastLoss = loss
+      model.zeroGrad()
+      try loss.backward()
+    }
+    #expect(lastLoss == nil)  // nothing keeps the graph alive after backward
+    for (name, p) in model.namedParameters() {
+      #expect(p.grad!.scalars.contains { $0 != 0 }, "no gradient reached \(name)")
+      #expect(p.grad!.isLeaf, "the gradient of \(name) holds a tape")
+    }
+  }
+
+  @Test("evaluation builds no tape and restores the mode")
+  func evaluation() throws {
+    let (x, y) = try clusters(30, seed: 4)
+    var generator = SeededGenerator(seed: 5)
+    let model = Sequential(Linear(4, 3, using: &generator))
+    _ = try evaluate(model, inputs: x, labels: y, batchSize: 7)
+    #expect(model.isTraining)
+    model.eval()
+    _ = try evaluate(model, inputs: x, labels: y)
+    #expect(!model.isTraining)
+  }
+
+  @Test("the progress bar shows count, rate and time left, and is silent when disabled")
+  func progressBar() {
+    let bar = ProgressBar("epoch 1", total: 4, enabled: false)
+    bar.advance(by: 2)
+    bar.status = "loss 0.5"
+    let line = bar.line(now: Date().addingTimeInterval(1))
+    #expect(line.hasPrefix("epoch 1 [============>"))
+    #expect(line.contains("2/4") && line.contains("/s") && line.contains("ETA"))
+    #expect(line.hasSuffix("· loss 0.5"))
+  }
+}
+
+/// Runs `body` (Linux has no autorelease pool: a scope is enough).
+func autoreleasepool<R>(_ body: () throws -> R) rethrows -> R { try body() }
