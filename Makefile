@@ -6,8 +6,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 SWIFT ?= swift
-# Debian packages the book needs: OpenBLAS (matmul), graphviz (tape drawings), pandoc (the site).
-APT_PACKAGES := libopenblas-dev pkg-config graphviz pandoc
+# Debian packages the book needs: OpenBLAS (matmul), zlib (MNIST's gzip files), graphviz (tape drawings), pandoc (the site).
+APT_PACKAGES := libopenblas-dev zlib1g-dev pkg-config graphviz pandoc
 # Swift sources that `swift format lint` checks.
 LINT_PATHS := Package.swift Sources Tests Chapters
 # The peers' reference scripts (PyTorch, micrograd), beside this checkout.
@@ -95,6 +95,10 @@ bench: setup
 	  if .peers/bin/python -c "import torch, threadpoolctl" 2>/dev/null; then \
 	    (cd $(PEERS) && $(CURDIR)/.peers/bin/python ops_torch.py --threads 2) > .build/bench/ops_torch.txt; \
 	    peers="$$peers --torch-ops .build/bench/ops_torch.txt"; \
+	  fi; \
+	  if .peers/bin/python -c "import torch, threadpoolctl" 2>/dev/null; then \
+	    (cd $(PEERS) && $(CURDIR)/.peers/bin/python mnist_torch.py --which mlp_adam,mlp_sgd --threads 2) > .build/bench/mnist_torch.txt; \
+	    peers="$$peers --mnist-torch .build/bench/mnist_torch.txt"; \
 	  fi; \
 	  if .peers/bin/python -c "import torch, jax" 2>/dev/null; then \
 	    (cd $(PEERS) && $(CURDIR)/.peers/bin/python higher_order.py --threads 2) > .build/bench/higher_order.txt; \

@@ -2,6 +2,7 @@ import ArgumentParser
 import Broadcasting
 import CBLAS
 import Foundation
+import NN
 import Scalar
 
 /// `make bench`: the book's benchmarks, as a table and as JSON. Release builds only.
@@ -30,6 +31,15 @@ struct GradbookBench: ParsableCommand {
 
   @Option(help: "Output of ../shared/peers/higher_order.py from the same run, for ratios.")
   var higherOrder: String?
+
+  @Option(help: "Output of ../shared/peers/mnist_torch.py from the same run, for ratios.")
+  var mnistTorch: String?
+
+  @Option(help: "Training runs per MNIST recipe (different seeds; the median is reported).")
+  var mnistRuns = 3
+
+  @Flag(name: .customLong("only-mnist"), help: "Only run the MNIST benchmarks.")
+  var onlyMNIST = false
 
   func run() throws {
     if profileOverhead {
@@ -62,6 +72,11 @@ struct GradbookBench: ParsableCommand {
     print()
 
     var results: [[String: Any]] = []
+    if onlyMNIST {
+      results.append(try mnistBenchmarks())
+      try write(results, core: core, threads: threads, coretype: coretype)
+      return
+    }
     var scalar = scalarMLP(repetitions: repetitions)
     print("benchmark                                           median     detail")
     print(String(repeating: "─", count: 96))
@@ -151,6 +166,13 @@ struct GradbookBench: ParsableCommand {
       "hvp_us": higher.hvpMicroseconds,
     ])
 
+    print()
+    results.append(try mnistBenchmarks())
+    try write(results, core: core, threads: threads, coretype: coretype)
+  }
+
+  /// Writes the JSON document, when asked for.
+  func write(_ results: [[String: Any]], core: String, threads: Int32, coretype: String) throws {
     if let json {
       let document: [String: Any] = [
         "date": ISO8601DateFormatter().string(from: Date()),
@@ -240,6 +262,63 @@ struct GradbookBench: ParsableCommand {
     }
     guard let bestOff = off.min(), let bestOn = on.min() else { return nil }
     return (bestOff, bestOn)
+  }
+
+  /// The MNIST table: each recipe's median epoch time and test accuracy over `mnistRuns`
+  /// seeds, beside PyTorch's from the same session.
+  func mnistBenchmarks() throws -> [String: Any] {
+    let loadStart = DispatchTime.now().uptimeNanoseconds
+    let (images, labels) = try MNIST.load(.train)
+    let (testImages, testLabels) = try MNIST.load(.test)
+    let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
+    print(
+      String(
+        format: "MNIST (60,000 + 10,000 images; load, gunzip and SHA-256 check: %.2f s)",
+        loadSeconds))
+    let peer = try mnistTorch.flatMap(peerJSON) ?? [:]
+    print(
+      "recipe                                   time s   test acc    final loss"
+        + (peer.isEmpty ? "" : "   PyTorch s / acc    ratio"))
+    print(String(repeating: "─", count: peer.isEmpty ? 72 : 108))
+    var rows: [[String: Any]] = []
+    for recipe in MNISTRecipe.all {
+      let runs = try (0..<mnistRuns).map { seed in
+        try runMNIST(
+          recipe, seed: UInt64(seed),
+          data: (images, labels, testImages, testLabels))
+      }
+      let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+      let seconds = median(runs.map(\.seconds))
+      let accuracy = median(runs.map(\.accuracy))
+      let description =
+        "\(recipe.name): 784-\(recipe.hidden.map(String.init).joined(separator: "-"))-10, "
+        + "\(recipe.epochs) ep, b\(recipe.batchSize)"
+      var line =
+        description.padding(toLength: 40, withPad: " ", startingAt: 0)
+        + String(
+          format: " %6.2f    %6.2f%%    %8.4f", seconds, 100 * accuracy,
+          median(runs.map(\.finalLoss)))
+      var row: [String: Any] = [
+        "name": recipe.name, "seconds": seconds, "test_accuracy": accuracy,
+        "runs": runs.map { ["seconds": $0.seconds, "test_accuracy": $0.accuracy] },
+      ]
+      if let torch = peer[recipe.name] as? [String: Any],
+        let torchSeconds = torch["epoch_s"] as? Double,
+        let torchAccuracy = torch["test_acc"] as? Double
+      {
+        line += String(
+          format: "   %6.2f / %5.2f%%   %5.2f×", torchSeconds, 100 * torchAccuracy,
+          torchSeconds / seconds)
+        row["peer_torch_seconds"] = torchSeconds
+        row["peer_torch_test_accuracy"] = torchAccuracy
+      }
+      print(line)
+      rows.append(row)
+    }
+    print(
+      "(median of \(mnistRuns) seeds; time = training only, evaluation untimed, as in "
+        + "mnist_torch.py; ratio = PyTorch time / Gradbook time)")
+    return ["name": "mnist", "load_seconds": loadSeconds, "recipes": rows]
   }
 
   func ms(_ x: Double) -> String { String(format: "%7.2f ms", x) }
