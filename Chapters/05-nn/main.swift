@@ -128,7 +128,9 @@ struct Chapter5: ParsableCommand {
     let loader = try DataLoader(
       inputs: trainImages, labels: trainLabels, batchSize: 128, seed: 1)
     var losses: [Double] = []
-    var accuracies: [(x: Double, y: Double)] = []
+    var accuracies = [
+      (x: 0.0, y: try evaluate(model, inputs: testImages, labels: testLabels).accuracy)
+    ]
     for epoch in 1...epochCount {
       let progress = ProgressBar("epoch \(epoch)", total: loader.batchCount)
       losses += try trainEpoch(model, on: loader, optimizer: optimizer, progress: progress)
@@ -155,7 +157,7 @@ struct Chapter5: ParsableCommand {
     }
     curve.lines = [
       .init(points: smoothed, color: "#d62728", label: "training loss (mean of 10 steps)"),
-      .init(points: [(0, 0.1)] + accuracies, color: "#1f77b4", label: "test accuracy"),
+      .init(points: accuracies, color: "#1f77b4", label: "test accuracy"),
     ]
     try curve.write(to: "\(output)/training.svg")
     print("wrote \(output)/training.svg")

@@ -240,64 +240,52 @@ func adamUpdate<T: TensorScalar>(
 ///
 ///     p ← p − η·λ·p,   then the Adam update with λ = 0
 public final class AdamW: Optimizer {
-  /// The tensors this optimizer updates.
-  public let parameters: [Tensor]
-  /// The step size η.
-  public var learningRate: Double
-  /// β₁ and β₂, the averages' decay rates.
-  public let betas: (Double, Double)
-  /// ε, added to the denominator.
-  public let epsilon: Double
+  /// The Adam that takes the steps after the decay (its own weight decay is 0).
+  let adam: Adam
   /// λ, the decoupled weight decay (PyTorch's default 0.01).
   public let weightDecay: Double
-  /// The number of steps taken.
-  public private(set) var stepCount = 0
-  /// The first and second moment estimates, per parameter.
-  let moments: [(m: Tensor, v: Tensor)]
 
   /// An optimizer for `parameters`.
   public init(
     _ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
     epsilon: Double = 1e-8, weightDecay: Double = 0.01
   ) {
-    self.parameters = parameters
-    self.learningRate = learningRate
-    self.betas = betas
-    self.epsilon = epsilon
+    adam = Adam(parameters, learningRate: learningRate, betas: betas, epsilon: epsilon)
     self.weightDecay = weightDecay
-    moments = parameters.map {
-      (Tensor.zeros($0.shape, dtype: $0.dtype), Tensor.zeros($0.shape, dtype: $0.dtype))
-    }
   }
 
-  /// One update of every parameter that has a gradient.
+  /// The tensors this optimizer updates.
+  public var parameters: [Tensor] { adam.parameters }
+  /// The step size η (the decay is scaled by it too).
+  public var learningRate: Double {
+    get { adam.learningRate }
+    set { adam.learningRate = newValue }
+  }
+  /// The number of steps taken.
+  public var stepCount: Int { adam.stepCount }
+
+  /// Decays every parameter that has a gradient, then takes Adam's step.
   public func step() throws {
-    stepCount += 1
-    for (p, (m, v)) in zip(parameters, moments) {
-      try withElements(p, [m, v], op: "AdamW.step", float: update, double: update)
+    for p in parameters {
+      try withElements(p, [], op: "AdamW.step", float: decay, double: decay)
     }
+    try adam.step()
   }
 
   // listing: adamw
-  func update<T: TensorScalar>(_ e: Elements<T>) {
+  /// p ← p · (1 − η·λ): the decoupled decay, before the Adam update.
+  func decay<T: TensorScalar>(_ e: Elements<T>) {
     let p = e.value
     // exercise 5.5: AdamW's decoupled weight decay
     let shrink = 1 - T(learningRate * weightDecay)
     for i in 0..<e.count { p[i] *= shrink }
     // end exercise 5.5
-    adamUpdate(
-      e, learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: 0,
-      step: stepCount)
   }
   // end listing: adamw
 
-  /// The per-parameter buffers, for checkpoints.
-  public func namedState() -> [(name: String, tensor: Tensor)] {
-    moments.enumerated().flatMap {
-      [("m.\($0.offset)", $0.element.m), ("v.\($0.offset)", $0.element.v)]
-    }
-  }
+  /// Adam's moment buffers, for checkpoints.
+  public func namedState() -> [(name: String, tensor: Tensor)] { adam.namedState() }
 
   /// Restores the step count from a checkpoint.
-  public func restore(stepCount: Int) { self.stepCount = stepCount }
+  public func restore(stepCount: Int) { adam.restore(stepCount: stepCount) }
 }
