@@ -19,13 +19,12 @@ public struct DataFile: Sendable {
   }
 
   /// The folders searched, in order: `$GRADBOOK_DATA`, the project's `data/`, then
-  /// `../shared/data/` (all relative to the working directory).
-  public static var searchFolders: [String] {
-    var folders: [String] = []
-    if let custom = ProcessInfo.processInfo.environment["GRADBOOK_DATA"], !custom.isEmpty {
-      folders.append(custom)
-    }
-    return folders + ["data", "../shared/data"]
+  /// `../shared/data/` (relative ones from the working directory).
+  public static func searchFolders(
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> [String] {
+    let custom = environment["GRADBOOK_DATA"].map { $0.isEmpty ? [] : [$0] } ?? []
+    return custom + ["data", "../shared/data"]
   }
 
   /// The verified, decompressed content: from the first copy found, else downloaded into
@@ -34,9 +33,9 @@ public struct DataFile: Sendable {
   /// Throws `DataFileError` naming the file when a copy is truncated, corrupt or has the
   /// wrong digest, or when there is no copy and the download fails (then the message says
   /// where to put the file).
-  public func load() throws -> [UInt8] {
+  public func load(searchFolders: [String] = searchFolders()) throws -> [UInt8] {
     let fileManager = FileManager.default
-    for folder in Self.searchFolders {
+    for folder in searchFolders {
       for candidate in ["\(folder)/\(path)", "\(folder)/\(path).gz"]
       where fileManager.fileExists(atPath: candidate) {
         return try verified(contentsOf: candidate)
@@ -46,7 +45,7 @@ public struct DataFile: Sendable {
     do {
       try download(to: target)
     } catch {
-      let places = Self.searchFolders.map { "\($0)/\(path)[.gz]" }.joined(separator: ", ")
+      let places = searchFolders.map { "\($0)/\(path)[.gz]" }.joined(separator: ", ")
       throw DataFileError(
         file: path,
         problem: "no copy found (looked for \(places)) and the download from \(url) failed "

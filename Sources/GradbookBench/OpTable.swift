@@ -1,6 +1,7 @@
 import Broadcasting
 import CBLAS
 import Foundation
+import NN
 import Scalar
 
 /// One row of the op table: forward and backward medians, and the peak of tensor memory
@@ -53,6 +54,9 @@ func opTable(repetitions: Int, only filter: String? = nil) throws -> [OpRow] {
   let m1 = input([128, 784])
   let m2 = input([784, 128])
   let s10 = input([128, 10])
+  let labels = (0..<128).map { _ in Int.random(in: 0..<10, using: &generator) }
+  let weight = input([128, 784])
+  let bias = input([128])
   let tiny1 = input([4, 4])
   let tiny2 = input([4, 4])
   let cases: [(String, String?, [Tensor], () throws -> Tensor)] = [
@@ -68,6 +72,18 @@ func opTable(repetitions: Int, only filter: String? = nil) throws -> [OpRow] {
     ("relu (128,64,14,14)", "relu", [a], { a.relu() }),
     ("tanh (128,64,14,14)", "tanh", [a], { a.tanh() }),
     ("softmax (128,10)", "softmax", [s10], { try s10.softmax() }),
+    (
+      "cross-entropy (128,10), fused", "cross_entropy", [s10],
+      {
+        try crossEntropy(logits: s10, targets: labels)
+      }
+    ),
+    (
+      "linear (128,784)→128, fused", nil, [m1, weight, bias],
+      {
+        try m1.linear(weight: weight, bias: bias)
+      }
+    ),
     ("add (4,4) — per-op overhead", nil, [tiny1, tiny2], { try tiny1 + tiny2 }),
   ]
   var rows: [OpRow] = []

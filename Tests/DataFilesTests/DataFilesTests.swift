@@ -51,6 +51,24 @@ struct DataFilesTests {
     #expect(bad?.problem.contains("corrupt") == true)
   }
 
+  @Test("$GRADBOOK_DATA is searched first, then data/ and ../shared/data; a .gz copy is found")
+  func searchOrder() throws {
+    #expect(
+      DataFile.searchFolders(environment: ["GRADBOOK_DATA": "/mine"])
+        == ["/mine", "data", "../shared/data"])
+    #expect(DataFile.searchFolders(environment: [:]) == ["data", "../shared/data"])
+    let folder = NSTemporaryDirectory() + "gradbook-search-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(
+      atPath: folder + "/second/set", withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let text = String(repeating: "digits ", count: 100)
+    try Data(gzipped(text)).write(to: URL(fileURLWithPath: folder + "/second/set/f.gz"))
+    let file = DataFile(
+      path: "set/f", sha256: SHA256.hexDigest(Array(text.utf8)), url: "http://127.0.0.1:9/f")
+    let found = try file.load(searchFolders: [folder + "/first", folder + "/second"])
+    #expect(found == Array(text.utf8))
+  }
+
   @Test("a copy with the wrong digest is rejected; a missing file says where to put it")
   func lookup() throws {
     let folder = NSTemporaryDirectory() + "gradbook-data-\(UUID().uuidString)"
