@@ -14,7 +14,7 @@ LINT_PATHS := Package.swift Sources Tests Chapters
 PEERS := ../shared/peers
 
 .PHONY: help setup book check test lint sync sync-check chapters site workbook grade bench \
-	peers clean
+	peers interop clean
 
 help:
 	@echo "make book       build the book: run every chapter (quick) and render book/site/"
@@ -23,6 +23,7 @@ help:
 	@echo "make sync       refresh the chapters' code listings from the sources"
 	@echo "make bench      benchmarks (release build): table + .build/bench/latest.json"
 	@echo "make peers      set up the peer scripts (micrograd) so that make bench runs them too"
+	@echo "make interop    load Chapter 5's checkpoint into PyTorch (after make peers)"
 	@echo "make setup      install missing system packages ($(APT_PACKAGES))"
 
 setup:
@@ -114,6 +115,14 @@ peers:
 	.peers/bin/pip install -q micrograd numpy threadpoolctl
 	.peers/bin/pip install -q "torch==2.13.0+cpu" || echo "peers: PyTorch not available; op-table ratios will be missing"
 	.peers/bin/pip install -q "jax[cpu]" || echo "peers: JAX not available; higher-order ratios will be missing"
+	.peers/bin/pip install -q safetensors || echo "peers: safetensors not available; make interop will not run"
+
+# Chapter 5's checkpoint, loaded into PyTorch with Hugging Face's safetensors package (needs
+# make peers): the accuracy it prints must equal the chapter's own.
+interop: setup
+	$(SWIFT) build -c release --product ch05-nn
+	"$$($(SWIFT) build -c release --show-bin-path)/ch05-nn" --output .build/interop | tail -8
+	.peers/bin/python Tests/Interop/load_in_pytorch.py .build/interop/mlp.safetensors 2000
 
 clean:
 	rm -rf .build book/site reader-edition
