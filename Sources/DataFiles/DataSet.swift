@@ -8,14 +8,14 @@ public struct DataFile: Sendable {
   public let path: String
   /// The SHA-256 of the uncompressed content, in hexadecimal.
   public let sha256: String
-  /// Where to download it (gzip or not) when no copy is found.
-  public let url: String
+  /// Where to download it (gzip or not) when no copy is found, tried in order.
+  public let urls: [String]
 
   /// Describes a data file.
-  public init(path: String, sha256: String, url: String) {
+  public init(path: String, sha256: String, urls: [String]) {
     self.path = path
     self.sha256 = sha256
-    self.url = url
+    self.urls = urls
   }
 
   /// The folders searched, in order: `$GRADBOOK_DATA`, the project's `data/`, then
@@ -41,17 +41,20 @@ public struct DataFile: Sendable {
         return try verified(contentsOf: candidate)
       }
     }
-    let target = "data/\(path)" + (url.hasSuffix(".gz") ? ".gz" : "")
-    do {
-      try download(to: target)
-    } catch {
-      let places = searchFolders.map { "\($0)/\(path)[.gz]" }.joined(separator: ", ")
-      throw DataFileError(
-        file: path,
-        problem: "no copy found (looked for \(places)) and the download from \(url) failed "
-          + "(\(error)); put the file in one of those places or set GRADBOOK_DATA")
+    var failures: [String] = []
+    for url in urls {
+      do {
+        return try download(url)
+      } catch {
+        failures.append("\(url): \(error)")
+      }
     }
-    return try verified(contentsOf: target)
+    let places = searchFolders.map { "\($0)/\(path)[.gz]" }.joined(separator: ", ")
+    throw DataFileError(
+      file: path,
+      problem: "no copy found (looked for \(places)) and no download succeeded ("
+        + (failures.isEmpty ? "no address to try" : failures.joined(separator: "; "))
+        + "); put the file in one of those places or set GRADBOOK_DATA")
   }
 
   /// The content of the file at `location`, decompressed, with its digest checked.
@@ -71,22 +74,25 @@ public struct DataFile: Sendable {
     return bytes
   }
 
-  /// Downloads `url` to `target` with `curl`, through a temporary file and a rename so
-  /// that a failed download leaves nothing behind.
-  func download(to target: String) throws {
-    let folder = (target as NSString).deletingLastPathComponent
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let partial = target + ".part"
+  /// Downloads `url` with `curl` into a temporary file, checks its content, and only then
+  /// moves it to `data/`: a failed or wrong download leaves nothing behind.
+  func download(_ url: String) throws -> [UInt8] {
+    let partial = NSTemporaryDirectory() + "gradbook-download-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: partial) }
     let curl = Process()
     curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     curl.arguments = ["curl", "-fsSL", "--max-time", "300", "-o", partial, url]
     try curl.run()
     curl.waitUntilExit()
     guard curl.terminationStatus == 0 else {
-      try? FileManager.default.removeItem(atPath: partial)
       throw DataFileError(file: url, problem: "curl exited with \(curl.terminationStatus)")
     }
-    _ = try FileManager.default.replaceItemAt(
-      URL(fileURLWithPath: target), withItemAt: URL(fileURLWithPath: partial))
+    let bytes = try verified(contentsOf: partial)
+    let target = "data/\(path)" + (url.hasSuffix(".gz") ? ".gz" : "")
+    try FileManager.default.createDirectory(
+      atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    _ = try? FileManager.default.removeItem(atPath: target)
+    try FileManager.default.moveItem(atPath: partial, toPath: target)
+    return bytes
   }
 }

@@ -58,8 +58,11 @@ public enum MNIST {
     case test
   }
 
-  /// Where the files are mirrored (the canonical site no longer serves them).
-  static let mirror = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+  /// Where the files are downloaded from, in order: the canonical site, then the mirror
+  /// torchvision uses (the canonical site has refused downloads at times).
+  static let sources = [
+    "https://yann.lecun.com/exdb/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/",
+  ]
 
   /// The images and labels files of `split`, with their SHA-256 digests (uncompressed).
   public static func files(_ split: Split) -> (images: DataFile, labels: DataFile) {
@@ -75,7 +78,7 @@ public enum MNIST {
         "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
       )
     func file(_ name: String, _ digest: String) -> DataFile {
-      DataFile(path: "mnist/\(name)", sha256: digest, url: mirror + name + ".gz")
+      DataFile(path: "mnist/\(name)", sha256: digest, urls: sources.map { $0 + name + ".gz" })
     }
     return (
       file("\(prefix)-images-idx3-ubyte", digests.0), file("\(prefix)-labels-idx1-ubyte", digests.1)

@@ -64,9 +64,37 @@ struct DataFilesTests {
     let text = String(repeating: "digits ", count: 100)
     try Data(gzipped(text)).write(to: URL(fileURLWithPath: folder + "/second/set/f.gz"))
     let file = DataFile(
-      path: "set/f", sha256: SHA256.hexDigest(Array(text.utf8)), url: "http://127.0.0.1:9/f")
+      path: "set/f", sha256: SHA256.hexDigest(Array(text.utf8)), urls: ["http://127.0.0.1:9/f"])
     let found = try file.load(searchFolders: [folder + "/first", folder + "/second"])
     #expect(found == Array(text.utf8))
+  }
+
+  @Test("a download: the first address that works, checked, kept in data/; a wrong one is not kept")
+  func download() throws {
+    let folder = NSTemporaryDirectory() + "gradbook-remote-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let local = "test-\(UUID().uuidString)"
+    defer {
+      try? FileManager.default.removeItem(atPath: folder)
+      try? FileManager.default.removeItem(atPath: "data/\(local)")
+    }
+    let text = String(repeating: "seven ", count: 50)
+    try Data(gzipped(text)).write(to: URL(fileURLWithPath: folder + "/f.gz"))
+    try "not it".write(toFile: folder + "/wrong.gz", atomically: true, encoding: .utf8)
+    let file = DataFile(
+      path: "\(local)/f", sha256: SHA256.hexDigest(Array(text.utf8)),
+      urls: ["file://\(folder)/missing.gz", "file://\(folder)/wrong.gz", "file://\(folder)/f.gz"])
+    #expect(try file.load(searchFolders: [folder + "/empty"]) == Array(text.utf8))
+    #expect(FileManager.default.fileExists(atPath: "data/\(local)/f.gz"))
+    #expect(try file.load(searchFolders: ["data"]) == Array(text.utf8))  // now found locally
+    let bad = DataFile(
+      path: "\(local)/g", sha256: SHA256.hexDigest(Array(text.utf8)),
+      urls: ["file://\(folder)/wrong.gz"])
+    let error = #expect(throws: DataFileError.self) {
+      try bad.load(searchFolders: [folder + "/empty"])
+    }
+    #expect(error?.problem.contains("SHA-256") == true)
+    #expect(!FileManager.default.fileExists(atPath: "data/\(local)/g.gz"))
   }
 
   @Test("a copy with the wrong digest is rejected; a missing file says where to put it")
@@ -76,17 +104,19 @@ struct DataFilesTests {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try "hello".write(toFile: folder + "/f.txt", atomically: true, encoding: .utf8)
     let file = DataFile(
-      path: "f.txt", sha256: SHA256.hexDigest(Array("hello".utf8)), url: "http://127.0.0.1:9/f")
+      path: "f.txt", sha256: SHA256.hexDigest(Array("hello".utf8)), urls: ["http://127.0.0.1:9/f"])
     #expect(try file.verified(contentsOf: folder + "/f.txt") == Array("hello".utf8))
-    let wrong = DataFile(path: "f.txt", sha256: String(repeating: "0", count: 64), url: "")
+    let wrong = DataFile(path: "f.txt", sha256: String(repeating: "0", count: 64), urls: [])
     let error = #expect(throws: DataFileError.self) {
       try wrong.verified(contentsOf: folder + "/f.txt")
     }
     #expect(error?.file.hasSuffix("f.txt") == true && error?.problem.contains("SHA-256") == true)
     let missing = DataFile(
-      path: "nowhere/\(UUID().uuidString)", sha256: "", url: "http://127.0.0.1:9/none")
+      path: "nowhere/\(UUID().uuidString)", sha256: "",
+      urls: ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"])
     let absent = #expect(throws: DataFileError.self) { try missing.load() }
     #expect(absent?.problem.contains("GRADBOOK_DATA") == true)
+    #expect(absent?.problem.contains("127.0.0.1:9/b") == true)  // every address was tried
     #expect(!FileManager.default.fileExists(atPath: "data/\(missing.path)"))
   }
 }
