@@ -49,21 +49,17 @@ func withElements(
   }
   let (g, start) = gradient.contiguousStorage()
   let p = parameter
+  func elements<T: TensorScalar>(_: T.Type, from: Int, count: Int) -> Elements<T> {
+    Elements(
+      count: count, value: p.storage.typed(T.self) + p.offset + from,
+      gradient: g.typed(T.self) + start + from,
+      state: state.map { $0.storage.typed(T.self) + $0.offset + from })
+  }
   // Large parameters are updated in two halves on two cores (disjoint ranges).
   inChunks(p.count) { from, n in
     switch p.dtype {
-    case .float32:
-      float(
-        Elements(
-          count: n, value: p.storage.typed(Float.self) + p.offset + from,
-          gradient: g.typed(Float.self) + start + from,
-          state: state.map { $0.storage.typed(Float.self) + $0.offset + from }))
-    case .float64:
-      double(
-        Elements(
-          count: n, value: p.storage.typed(Double.self) + p.offset + from,
-          gradient: g.typed(Double.self) + start + from,
-          state: state.map { $0.storage.typed(Double.self) + $0.offset + from }))
+    case .float32: float(elements(Float.self, from: from, count: n))
+    case .float64: double(elements(Double.self, from: from, count: n))
     }
   }
 }
