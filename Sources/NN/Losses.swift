@@ -57,8 +57,9 @@ public func crossEntropy(logits: Tensor, targets: [Int], reduction: Reduction = 
     total = rowLosses(source.typed(Double.self) + start, targets, classes: classes)
   }
   let loss = Tensor(scalar: total * scale, dtype: logits.dtype)
-  let oneHot = Tensor.oneHot(targets, classes: classes, dtype: logits.dtype)
-  let residual = { try logits.softmax(axis: 1) - oneHot }
+  let residual = {  // softmax(z) − onehot(y), built only when a derivative is asked for
+    try logits.softmax(axis: 1) - Tensor.oneHot(targets, classes: classes, dtype: logits.dtype)
+  }
   return loss.recorded(
     "crossEntropy", [logits], jvp: { t, _ in try (residual() * t[0]!).sum() * scale }
   ) { g in [try residual() * (g * scale)] }

@@ -35,7 +35,14 @@ public struct IDXArray {
     shape = (0..<axes).map { axis in
       (0..<4).reduce(0) { $0 << 8 | Int(data[4 + 4 * axis + $1]) }
     }
-    let expected = shape.reduce(1, *)
+    var expected = 1
+    for size in shape {
+      let (product, overflow) = expected.multipliedReportingOverflow(by: size)
+      guard !overflow else {
+        throw DataFileError(file: name, problem: "header shape \(shape) is impossibly large")
+      }
+      expected = product
+    }
     guard data.count - headerSize == expected else {
       throw DataFileError(
         file: name,
@@ -99,7 +106,7 @@ public enum MNIST {
         file: imageFile.path,
         problem: "images \(images.shape) do not match labels \(labels.shape)")
     }
-    let n = Swift.min(limit ?? images.shape[0], images.shape[0])
+    let n = Swift.max(0, Swift.min(limit ?? images.shape[0], images.shape[0]))
     let pixels = images.shape[1] * images.shape[2]
     let tensor = Tensor.make([n, pixels], .float32) { out in
       let p = out.typed(Float.self)

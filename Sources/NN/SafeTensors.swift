@@ -78,9 +78,16 @@ public enum SafeTensors {
         throw fail("tensor \"\(name)\": dtype \(code) is not supported (F32 and F64 are)")
       }
       let (begin, end) = (offsets[0], offsets[1])
-      let size = shape.reduce(1, *) * dtype.size
-      guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end - begin == size,
-        dataStart + end <= bytes.count
+      var size = dtype.size
+      for axis in shape {
+        let (product, overflow) = size.multipliedReportingOverflow(by: axis)
+        guard !overflow, axis >= 0 else {
+          throw fail("tensor \"\(name)\": shape \(shape) is negative or impossibly large")
+        }
+        size = product
+      }
+      guard begin >= 0, begin <= end, end - begin == size,
+        end <= bytes.count - dataStart
       else {
         throw fail(
           "tensor \"\(name)\": \(code) \(shape) needs \(size) bytes, offsets are [\(begin), "

@@ -69,6 +69,21 @@ struct CheckpointTests {
     #expect(problem(wrongType)?.contains("I64 is not supported") == true)
   }
 
+  @Test("headers with absurd shapes or offsets are errors, not overflow traps")
+  func absurdHeaders() {
+    func header(_ json: String) -> [UInt8] {
+      withUnsafeBytes(of: UInt64(json.utf8.count).littleEndian) { Array($0) } + Array(json.utf8)
+    }
+    for entry in [
+      #"{"w":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,4]}}"#,
+      #"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#,
+      #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,9223372036854775807]}}"#,
+      #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}}"#,
+    ] {
+      #expect(throws: DataFileError.self) { try SafeTensors.decode(header(entry), file: "absurd") }
+    }
+  }
+
   @Test("a model and its Adam state round-trip; saving replaces the file atomically")
   func roundTrip() throws {
     let folder = try temporaryDirectory()

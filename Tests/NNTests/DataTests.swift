@@ -43,6 +43,9 @@ struct DataTests {
     let trailing = #expect(throws: DataFileError.self) { try IDXArray(idx([4]) + [1], name: "t") }
     #expect(trailing?.problem.contains("trailing") == true)
     #expect(throws: DataFileError.self) { try IDXArray([0, 0, 8], name: "short") }
+    let huge: [UInt8] = [0, 0, 8, 4] + [UInt8](repeating: 0xff, count: 16)
+    let overflow = #expect(throws: DataFileError.self) { try IDXArray(huge, name: "huge") }
+    #expect(overflow?.problem.contains("impossibly large") == true)
     #expect(throws: DataFileError.self) {
       try IDXArray(idx([2], magic: [0, 0, 0x0d, 1]), name: "float")
     }
