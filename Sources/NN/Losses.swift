@@ -58,7 +58,7 @@ public func crossEntropy(logits: Tensor, targets: [Int], reduction: Reduction = 
   }
   let loss = Tensor(scalar: total * scale, dtype: logits.dtype)
   let residual = {  // softmax(z) − onehot(y), built only when a derivative is asked for
-    try logits.softmax(axis: 1) - Tensor.oneHot(targets, classes: classes, dtype: logits.dtype)
+    try logits.softmax(axis: 1) - .oneHot(targets, classes: classes, dtype: logits.dtype)
   }
   return loss.recorded(
     "crossEntropy", [logits], jvp: { t, _ in try (residual() * t[0]!).sum() * scale }
@@ -85,9 +85,16 @@ func rowLosses<T: TensorScalar>(_ z: UnsafeMutablePointer<T>, _ targets: [Int], 
 
 extension Tensor {
   /// A `[labels.count, classes]` tensor with a 1 at each row's label and 0 elsewhere.
-  public static func oneHot(_ labels: [Int], classes: Int, dtype: DType = .float32) -> Tensor {
+  ///
+  /// Throws when a label is not in `0..<classes`.
+  public static func oneHot(_ labels: [Int], classes: Int, dtype: DType = .float32) throws
+    -> Tensor
+  {
+    if let bad = labels.first(where: { !(0..<classes).contains($0) }) {
+      throw TensorError("oneHot", "label \(bad) is not in 0..<\(classes)")
+    }
     let result = Tensor.zeros([labels.count, classes], dtype: dtype)
-    for (row, label) in labels.enumerated() where (0..<classes).contains(label) {
+    for (row, label) in labels.enumerated() {
       switch dtype {
       case .float32: result.storage.typed(Float.self)[row * classes + label] = 1
       case .float64: result.storage.typed(Double.self)[row * classes + label] = 1
@@ -99,8 +106,8 @@ extension Tensor {
   /// The index of the largest element of each row of a `[n, classes]` tensor (the first
   /// on ties): a classifier's predictions.
   public func predictedClasses() throws -> [Int] {
-    guard rank == 2 else {
-      throw TensorError("predictedClasses", "expects [n, classes], got \(shape)")
+    guard rank == 2, shape[1] > 0 else {
+      throw TensorError("predictedClasses", "expects [n, classes ≥ 1], got \(shape)")
     }
     let values = contiguous().scalars
     let classes = shape[1]

@@ -81,5 +81,8 @@ struct LossesTests {
     let logits = try Tensor([1, 3, 3, 0, 0, -1], shape: [2, 3])
     #expect(try logits.predictedClasses() == [1, 0])
     #expect(try NN.accuracy(logits: logits, targets: [1, 2]) == 0.5)
+    #expect(throws: TensorError.self) { try Tensor.zeros([2, 0]).predictedClasses() }
+    #expect(try Tensor.oneHot([2, 0], classes: 3).scalars == [0, 0, 1, 1, 0, 0])
+    #expect(throws: TensorError.self) { try Tensor.oneHot([3], classes: 3) }
   }
 }
