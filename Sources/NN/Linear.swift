@@ -16,7 +16,9 @@ public final class Linear: Module {
     _ inFeatures: Int, _ outFeatures: Int, bias hasBias: Bool = true, dtype: DType = .float32,
     using generator: inout some RandomNumberGenerator
   ) {
-    let bound = 1 / Double(inFeatures).squareRoot()
+    precondition(
+      inFeatures >= 0 && outFeatures >= 0, "Linear(\(inFeatures), \(outFeatures)): negative size")
+    let bound = inFeatures > 0 ? 1 / Double(inFeatures).squareRoot() : 0
     weight = Tensor.rand(
       [outFeatures, inFeatures], in: -bound...bound, dtype: dtype, using: &generator)
     weight.requiresGrad = true
@@ -57,7 +59,7 @@ extension Tensor {
           + (bias.map { "\($0.shape) \($0.dtype)" } ?? "none")
           + " (expected [..., in], [out, in] and [out])")
     }
-    let rows = count / Swift.max(inFeatures, 1)
+    let rows = shape.dropLast().reduce(1, *)
     let outputShape = Array(shape.dropLast()) + [outFeatures]
     let y = try x.detach().reshaped([rows, inFeatures]).matmul(weight.detach().transposed())
     if let bias { y.addToEveryRow(bias) }

@@ -124,13 +124,16 @@ struct ModuleTests {
   }
 
   @Test("Linear's initialization is uniform in ±1/√in, like PyTorch's")
-  func initialization() {
+  func initialization() throws {
     var generator = SeededGenerator(seed: 9)
     let layer = Linear(100, 50, using: &generator)
     let w = layer.weight.scalars
     #expect(w.allSatisfy { Swift.abs($0) <= 0.1 })
     #expect(w.max()! > 0.09 && w.min()! < -0.09)
     #expect(layer.bias!.scalars.allSatisfy { Swift.abs($0) <= 0.1 })
+    let empty = Linear(0, 3, using: &generator)  // no inputs: the bound 1/√0 would be infinite
+    #expect(empty.bias!.scalars == [0, 0, 0])
+    #expect(try empty(Tensor.zeros([2, 0])).scalars == [0, 0, 0, 0, 0, 0])
   }
 
   @Test("activations: GELU's two forms, erf's derivative, gradients by finite differences")
