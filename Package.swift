@@ -136,14 +136,16 @@ let package = Package(
     .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
     .testTarget(name: "ScalarTests", dependencies: ["Scalar"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
     .testTarget(
       name: "BroadcastingTests",
       dependencies: [
-        "Broadcasting", .product(name: "PropertyBased", package: "swift-property-based"),
+        "Broadcasting", "TestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
     .testTarget(name: "HigherOrderTests", dependencies: ["HigherOrder"]),
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles"]),
-    .testTarget(name: "NNTests", dependencies: ["NN"]),
+    .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
   ]
 )

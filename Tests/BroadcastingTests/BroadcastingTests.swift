@@ -1,21 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Broadcasting
 @testable import Tensors
-
-func allClose(_ a: [Double], _ b: [Double], tolerance: Double = 1e-9) -> Bool {
-  a.count == b.count
-    && zip(a, b).allSatisfy { x, y in
-      x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
-    }
-}
-
-func sample(_ shape: [Int], seed: Double = 0.37, dtype: DType = .float64) -> Tensor {
-  let n = shape.reduce(1, *)
-  return try! Tensor(
-    (0..<n).map { Foundation.sin(Double($0) * 1.3 + seed) * 1.2 }, shape: shape, dtype: dtype)
-}
 
 func expectGradients(
   _ name: String, _ inputs: [Tensor], _ f: @escaping ([Tensor]) throws -> Tensor

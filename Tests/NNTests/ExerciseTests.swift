@@ -1,5 +1,6 @@
 import Foundation
 import Scalar
+import TestSupport
 import Testing
 
 @testable import NN
