@@ -6,8 +6,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 SWIFT ?= swift
-# Debian packages the book needs: OpenBLAS (matmul), zlib (MNIST's gzip files), graphviz (tape drawings), pandoc (the site).
-APT_PACKAGES := libopenblas-dev zlib1g-dev pkg-config graphviz pandoc
+# Debian packages the book needs: OpenBLAS (matmul), zlib (MNIST's gzip files), curl (fetching MNIST when no copy is found), graphviz (tape drawings), pandoc (the site).
+APT_PACKAGES := libopenblas-dev zlib1g-dev pkg-config graphviz pandoc curl
 # Swift sources that `swift format lint` checks.
 LINT_PATHS := Package.swift Sources Tests Chapters
 # The peers' reference scripts (PyTorch, micrograd), beside this checkout.
