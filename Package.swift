@@ -135,7 +135,7 @@ let package = Package(
     // Tests mirror the sources.
     .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
     .testTarget(name: "ScalarTests", dependencies: ["Scalar"]),
-    .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Scalar"]),
     .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
     .testTarget(
       name: "BroadcastingTests",

@@ -40,9 +40,13 @@ extension Tensor {
 
   // listing: broadcast-matmul
   /// The matrix product with broadcast batch axes: `[5, 1, 3, 4] · [2, 4, 6]` is
-  /// `[5, 2, 3, 6]`. 1-d operands follow NumPy, as in Chapter 2.
+  /// `[5, 2, 3, 6]`. 1-d operands follow NumPy, as in Chapter 2: `[2] · [4, 2, 3]` is
+  /// `[4, 3]`.
   public func matmul(_ other: Tensor) throws -> Tensor {
-    guard rank >= 2, other.rank >= 2 else { return try matrixProduct(other) }
+    guard rank >= 1, other.rank >= 1 else { return try matrixProduct(other) }  // 0-d: an error
+    if rank == 1 || other.rank == 1 {
+      return try promotingVectors(other) { try $0.matmul($1) }
+    }
     // exercise 3.5: Broadcast the batch axes of a matrix product
     let batch = try broadcastShape(
       Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), op: "matmul")

@@ -116,35 +116,41 @@ extension Tensor {
 
   /// The larger of the two at each position; NaN if either is NaN.
   ///
-  /// At a tie the whole gradient goes to `self` (the first operand).
+  /// At a tie each operand receives half the gradient, as in PyTorch's `torch.maximum`
+  /// (and as the reduction `max(axes:)` shares it among tied elements).
   public func maximum(_ other: Tensor) throws -> Tensor {
-    try choosing(other, .maximum, selfWins: .greaterEqual, op: "maximum")
+    try choosing(other, .maximum, selfWins: .greater, op: "maximum")
   }
 
   /// The smaller of the two at each position; NaN if either is NaN.
   ///
-  /// At a tie the whole gradient goes to `self` (the first operand).
+  /// At a tie each operand receives half the gradient, as in PyTorch's `torch.minimum`.
   public func minimum(_ other: Tensor) throws -> Tensor {
-    try choosing(other, .minimum, selfWins: .lessEqual, op: "minimum")
+    try choosing(other, .minimum, selfWins: .less, op: "minimum")
   }
 
   /// `maximum` or `minimum`: the kernel `pick`, with derivatives flowing to whichever operand
-  /// was picked — `self` where `selfWins` holds (ties included), `other` elsewhere.
+  /// was picked — `self` where `selfWins` holds strictly, `other` where it fails the other
+  /// way, and half to each at a tie.
   func choosing(_ other: Tensor, _ pick: BinaryKernel, selfWins: BinaryKernel, op: String)
     throws -> Tensor
   {
     let shape = try Tensor.elementwiseShape(op, self, other)
     let this = self
-    let first = { Tensor.zipped(selfWins, this, other, shape: shape) }  // 1 where self wins
+    // 1 where self wins, ½ at a tie, 0 where other wins.
+    let first = {
+      try Tensor.zipped(selfWins, this, other, shape: shape)
+        .adding(Tensor.zipped(.equal, this, other, shape: shape) * 0.5)
+    }
     return Tensor.zipped(pick, self, other, shape: shape).recorded(
       op, [self, other],
       jvp: { t, _ in
-        let mask = first()
+        let mask = try first()
         return try (tangentOrZeros(t[0], this) * mask)
           .adding(tangentOrZeros(t[1], other) * (1 - mask))
       }
     ) { g in
-      let mask = first()
+      let mask = try first()
       return [
         try (g * mask).unscattered(to: this),
         try (g * (1 - mask)).unscattered(to: other),

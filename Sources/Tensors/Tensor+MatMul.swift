@@ -26,12 +26,7 @@ extension Tensor {
           + "use * to scale")
     }
     if rank == 1 || other.rank == 1 {
-      let row = rank == 1 ? try unsqueezed(0) : self
-      let column = other.rank == 1 ? try other.unsqueezed(1) : other
-      var product = try row.matmul(column)
-      if other.rank == 1 { product = try product.squeezedAxis(-1) }
-      if rank == 1 { product = try product.squeezedAxis(other.rank == 1 ? -1 : -2) }
-      return product
+      return try promotingVectors(other) { try $0.matrixProduct($1) }
     }
     let (m, k) = (shape[rank - 2], shape[rank - 1])
     let (k2, n) = (other.shape[other.rank - 2], other.shape[other.rank - 1])
@@ -59,6 +54,20 @@ extension Tensor {
   }
   // end listing: matmul
 
+  /// `product` of this tensor and `other` after NumPy's rule for 1-d operands: a 1-d left
+  /// operand becomes a row `[1, k]`, a 1-d right operand a column `[k, 1]`, and the axes
+  /// added are removed from `product`'s result again.
+  public func promotingVectors(
+    _ other: Tensor, _ product: (Tensor, Tensor) throws -> Tensor
+  ) throws -> Tensor {
+    let row = rank == 1 ? try unsqueezed(0) : self
+    let column = other.rank == 1 ? try other.unsqueezed(1) : other
+    var result = try product(row, column)
+    if other.rank == 1 { result = try result.squeezedAxis(-1) }
+    if rank == 1 { result = try result.squeezedAxis(other.rank == 1 ? -1 : -2) }
+    return result
+  }
+
   /// The view without axis `axis`, which must have size 1.
   func squeezedAxis(_ axis: Int) throws -> Tensor {
     let a = try normalizedAxis(axis, op: "squeeze")
@@ -69,14 +78,25 @@ extension Tensor {
 
   /// How BLAS should read a matrix view: transposed or not, with its leading dimension;
   /// nil when the strides are not a BLAS layout (then the caller copies).
+  ///
+  /// Row-major `gemm` reads element `(i, j)` at `i·lda + j` (not transposed) or at
+  /// `j·lda + i` (transposed), with `lda` at least the length of a stored row. An axis of
+  /// size 1 is never stepped along, so its stride does not matter; every other stride must
+  /// match exactly — a zero stride (an expanded view) or a step that does not fit is copied.
   static func blasLayout(rows: Int, columns: Int, rowStride: Int, columnStride: Int)
     -> (transposed: Bool, leading: Int)?
   {
-    if columnStride == 1 && rowStride >= Swift.max(columns, 1) { return (false, rowStride) }
-    if rowStride == 1 && columnStride >= Swift.max(rows, 1) { return (true, columnStride) }
-    if rows <= 1 || columns <= 1 {
-      // A single row or column: any stride works as long as the other one is 1.
-      if columnStride == 1 || columns == 1 { return (false, Swift.max(columns, 1)) }
+    let oneRow = rows <= 1
+    let oneColumn = columns <= 1
+    // Not transposed: columns adjacent, rows `lda ≥ columns` apart.
+    if oneColumn || columnStride == 1 {
+      if oneRow { return (false, Swift.max(columns, 1)) }
+      if rowStride >= Swift.max(columns, 1) { return (false, rowStride) }
+    }
+    // Transposed: rows adjacent, columns `lda ≥ rows` apart.
+    if oneRow || rowStride == 1 {
+      if oneColumn { return (true, Swift.max(rows, 1)) }
+      if columnStride >= Swift.max(rows, 1) { return (true, columnStride) }
     }
     return nil
   }

@@ -86,6 +86,34 @@ struct BroadcastingTests {
     #expect(throws: TensorError.self) { try sample([2, 3, 4]).matmul(sample([3, 4, 5])) }
   }
 
+  @Test("matmul: every rank combination, 1-d operands against batched ones (NumPy's rule)")
+  func matmulRanks() throws {
+    // [2] · [2, 2, 1]: the vector is a row [1, 2], the batch broadcasts, the row axis goes.
+    let v = try Tensor([1, 2], shape: [2], dtype: .float64)
+    let m = try Tensor([1, 2, 3, 4], shape: [2, 2, 1], dtype: .float64)
+    let vm = try v.matmul(m)
+    #expect(vm.shape == [2, 1] && vm.scalars == [5, 11])
+    // [2, 1, 2] · [2]: the vector is a column, the column axis goes.
+    let mv = try m.reshaped([2, 1, 2]).matmul(v)
+    #expect(mv.shape == [2, 1] && mv.scalars == [5, 11])
+    // Shapes of every combination of ranks 1–4, as NumPy and PyTorch give them.
+    let cases: [([Int], [Int], [Int])] = [
+      ([3], [3], []), ([3], [3, 2], [2]), ([2, 3], [3], [2]), ([3], [4, 3, 2], [4, 2]),
+      ([4, 2, 3], [3], [4, 2]), ([5, 1, 2, 3], [3], [5, 1, 2]), ([3], [5, 4, 3, 2], [5, 4, 2]),
+      ([2, 3], [4, 3, 2], [4, 2, 2]), ([4, 2, 3], [3, 2], [4, 2, 2]),
+      ([1, 2, 3], [4, 3, 2], [4, 2, 2]), ([5, 1, 2, 3], [4, 3, 2], [5, 4, 2, 2]),
+    ]
+    for (sa, sb, expected) in cases {
+      let a = sample(sa)
+      let b = sample(sb, seed: 1)
+      let c = try a.matmul(b)
+      #expect(c.shape == expected, "\(sa) · \(sb)")
+      try expectGradients("\(sa) · \(sb)", [a, b]) { try $0[0].matmul($0[1]) }
+    }
+    #expect(throws: TensorError.self) { try sample([]).matmul(sample([3])) }
+    #expect(throws: TensorError.self) { try sample([2]).matmul(sample([4, 3, 2])) }
+  }
+
   @Test("softmax and log-softmax: stable at ±1000, rows sum to 1, gradients")
   func softmax() throws {
     let logits = try Tensor([1000, 0, -1000, 1, 2, 3], shape: [2, 3], dtype: .float64)

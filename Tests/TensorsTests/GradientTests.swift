@@ -71,6 +71,24 @@ struct GradientTests {
     tied.requiresGrad = true
     try tied.max().backward()
     #expect(tied.grad?.scalars == [0, 0.5, 0.5, 0])
+    // maximum and minimum split a tie's gradient equally between the operands, as
+    // torch.maximum and torch.minimum do; elsewhere it goes to the operand picked.
+    let x = try Tensor([1, 2, 3], shape: [3], dtype: .float64)
+    let y = try Tensor([1, 5, 0], shape: [3], dtype: .float64)
+    let cotangent = try Tensor([2, 3, 4], shape: [3], dtype: .float64)
+    for (name, pick) in [
+      ("maximum", { (a: Tensor, b: Tensor) in try a.maximum(b) }),
+      ("minimum", { (a: Tensor, b: Tensor) in try a.minimum(b) }),
+    ] {
+      let (a, b) = (x.detach(), y.detach())
+      a.requiresGrad = true
+      b.requiresGrad = true
+      try pick(a, b).backward(seed: cotangent)
+      let toA: [Double] = name == "maximum" ? [1, 0, 4] : [1, 3, 0]
+      let toB: [Double] = name == "maximum" ? [1, 3, 0] : [1, 0, 4]
+      #expect(a.grad?.scalars == toA, "\(name)")
+      #expect(b.grad?.scalars == toB, "\(name)")
+    }
   }
 
   @Test("views: reshape, permute, transpose, slice with steps, select, contiguous")

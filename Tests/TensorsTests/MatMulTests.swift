@@ -1,0 +1,173 @@
+import Foundation
+import Scalar
+import Testing
+
+@testable import Tensors
+
+/// A tensor of `shape` whose elements are `values` (row-major) but whose layout is `layout`:
+/// the same numbers stored transposed, with gaps (a step slice), at an offset, or as a
+/// zero-stride expansion — the views a matrix product meets in real programs.
+private func laidOut(
+  _ values: [Double], shape: [Int], layout: Int, dtype: DType
+) throws -> Tensor {
+  let rank = shape.count
+  switch layout {
+  case 1:  // stored transposed: a contiguous copy of the transpose, transposed back
+    return try Tensor(values, shape: shape, dtype: dtype).transposed().contiguous().transposed()
+  case 2, 3:  // every other element along the last (2) or next-to-last (3) axis
+    let axis = layout == 2 ? rank - 1 : rank - 2
+    var wide = shape
+    wide[axis] = 2 * shape[axis] + 1
+    let big = Tensor.full(wide, .nan, dtype: dtype)
+    let view = try big.sliced(axis: axis, 1..<wide[axis], step: 2)
+    view.assign(from: try Tensor(values, shape: shape, dtype: dtype))
+    return view
+  case 4:  // behind an offset: the last rows of a taller tensor
+    var tall = shape
+    tall[rank - 2] += 3
+    let big = Tensor.full(tall, .nan, dtype: dtype)
+    let view = try big.sliced(axis: rank - 2, 3..<tall[rank - 2])
+    view.assign(from: try Tensor(values, shape: shape, dtype: dtype))
+    return view
+  default:
+    return try Tensor(values, shape: shape, dtype: dtype)
+  }
+}
+
+/// `values` of `shape` (a zero-stride expansion of one row, one column or one matrix of the
+/// batch when `expandAxis` is set; the values are made to repeat accordingly).
+private func randomOperand(
+  _ shape: [Int], dtype: DType, using g: inout SeededGenerator
+) throws -> Tensor {
+  let layout = Int.random(in: 0...5, using: &g)
+  if layout == 5 {
+    // Expanded: pick an axis of size > 1 and store it once, stride 0.
+    let candidates = shape.indices.filter { shape[$0] > 1 }
+    if let axis = candidates.randomElement(using: &g) {
+      var small = shape
+      small[axis] = 1
+      let n = small.reduce(1, *)
+      let values = (0..<n).map { _ in Double.random(in: -2...2, using: &g) }
+      return try Tensor(values, shape: small, dtype: dtype).expandedKeptAxes(to: shape)
+    }
+  }
+  let n = shape.reduce(1, *)
+  let values = (0..<n).map { _ in Double.random(in: -2...2, using: &g) }
+  return try laidOut(values, shape: shape, layout: layout, dtype: dtype)
+}
+
+/// The product of `[…, m, k]` and `[…, k, n]` row-major arrays with equal batches, by the
+/// definition: three nested loops.
+private func naiveProduct(
+  _ a: [Double], _ b: [Double], batches: Int, m: Int, k: Int, n: Int
+) -> [Double] {
+  var c = [Double](repeating: 0, count: batches * m * n)
+  for p in 0..<batches {
+    for i in 0..<m {
+      for j in 0..<n {
+        var s = 0.0
+        for l in 0..<k { s += a[p * m * k + i * k + l] * b[p * k * n + l * n + j] }
+        c[p * m * n + i * n + j] = s
+      }
+    }
+  }
+  return c
+}
+
+/// The transpose of the last two axes of a row-major `[batches, rows, columns]` array.
+private func transposedArray(_ x: [Double], batches: Int, rows: Int, columns: Int) -> [Double] {
+  var t = [Double](repeating: 0, count: x.count)
+  for p in 0..<batches {
+    for i in 0..<rows {
+      for j in 0..<columns {
+        t[p * rows * columns + j * rows + i] = x[p * rows * columns + i * columns + j]
+      }
+    }
+  }
+  return t
+}
+
+private func close(_ a: [Double], _ b: [Double], _ tolerance: Double) -> Bool {
+  a.count == b.count
+    && zip(a, b).allSatisfy { x, y in Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y)) }
+}
+
+@Suite("matmul: BLAS layouts against the definition")
+struct MatMulLayoutTests {
+  @Test("a one-column product's gradient from sum (issue: reads past the storage)")
+  func oneColumnGradient() throws {
+    let a = try Tensor([1, 2, 3, 4, 5, 6], shape: [3, 2], dtype: .float64)
+    let w = try Tensor([1, -1], shape: [2, 1], dtype: .float64)
+    a.requiresGrad = true
+    w.requiresGrad = true
+    try a.matmul(w).sum().backward()
+    #expect(a.grad?.scalars == [1, -1, 1, -1, 1, -1])
+    #expect(w.grad?.scalars == [9, 12])
+  }
+
+  @Test("a column made by a step slice gives the right forward value")
+  func stepSlicedColumn() throws {
+    let x = try Tensor([1, 2, 3, 4], shape: [2, 2], dtype: .float64)
+    let row = try Tensor([1, 2], shape: [1, 2], dtype: .float64)
+    let column = try x.sliced(axis: 1, 0..<1, step: 2)
+    #expect(try row.matmul(column).scalars == [7])
+  }
+
+  @Test("the BLAS layout rule for degenerate shapes and strides")
+  func layoutRule() {
+    typealias L = (transposed: Bool, leading: Int)?
+    func rule(_ r: Int, _ c: Int, _ rs: Int, _ cs: Int) -> L {
+      Tensor.blasLayout(rows: r, columns: c, rowStride: rs, columnStride: cs)
+    }
+    // Ordinary and transposed matrices.
+    #expect(rule(3, 4, 4, 1)! == (false, 4))
+    #expect(rule(3, 4, 1, 3)! == (true, 3))
+    // A column: its row stride is its leading dimension; stride 0 (expanded) is copied.
+    #expect(rule(3, 1, 1, 1)! == (false, 1))
+    #expect(rule(3, 1, 2, 2)! == (false, 2))
+    #expect(rule(3, 1, 0, 0) == nil)
+    // A row: any row stride; a column stride of 1 or a transposed read with a step.
+    #expect(rule(1, 4, 0, 1)! == (false, 4))
+    #expect(rule(1, 4, 7, 2)! == (true, 2))
+    #expect(rule(1, 4, 0, 0) == nil)
+    // Overlapping rows or zero strides in a full matrix are copied.
+    #expect(rule(3, 4, 2, 1) == nil)
+    #expect(rule(3, 4, 0, 1) == nil)
+    #expect(rule(3, 4, 4, 0) == nil)
+    // One element: any strides.
+    #expect(rule(1, 1, 0, 0)! == (false, 1))
+  }
+
+  @Test(
+    "random shapes and layouts, forward and backward, against three loops",
+    arguments: [DType.float64, .float32])
+  func randomLayouts(dtype: DType) throws {
+    var g = SeededGenerator(seed: dtype == .float64 ? 9 : 10)
+    let tolerance = dtype == .float64 ? 1e-12 : 2e-5
+    for trial in 0..<300 {
+      let batch: [Int] = trial % 3 == 0 ? [Int.random(in: 1...3, using: &g)] : []
+      let sizes = [1, 1, 2, 3, 5, 8]
+      let m = sizes.randomElement(using: &g)!
+      let k = sizes.randomElement(using: &g)!
+      let n = sizes.randomElement(using: &g)!
+      let a = try randomOperand(batch + [m, k], dtype: dtype, using: &g).detach()
+      let b = try randomOperand(batch + [k, n], dtype: dtype, using: &g).detach()
+      let seed = try randomOperand(batch + [m, n], dtype: dtype, using: &g)
+      a.requiresGrad = true
+      b.requiresGrad = true
+      let c = try a.matmul(b)
+      let batches = batch.reduce(1, *)
+      let expected = naiveProduct(a.scalars, b.scalars, batches: batches, m: m, k: k, n: n)
+      let what = "\(dtype) A\(a.shape) strides \(a.strides), B\(b.shape) strides \(b.strides)"
+      #expect(close(c.scalars, expected, tolerance), "forward \(what)")
+      try c.backward(seed: seed)
+      // Ā = C̄ Bᵀ, B̄ = Aᵀ C̄ by the definition.
+      let bT = transposedArray(b.scalars, batches: batches, rows: k, columns: n)
+      let aT = transposedArray(a.scalars, batches: batches, rows: m, columns: k)
+      let expectedA = naiveProduct(seed.scalars, bT, batches: batches, m: m, k: n, n: k)
+      let expectedB = naiveProduct(aT, seed.scalars, batches: batches, m: k, k: m, n: n)
+      #expect(close(a.grad?.scalars ?? [], expectedA, tolerance), "Ā \(what), seed \(seed.strides)")
+      #expect(close(b.grad?.scalars ?? [], expectedB, tolerance), "B̄ \(what), seed \(seed.strides)")
+    }
+  }
+}
