@@ -45,6 +45,8 @@ public struct DataFile: Sendable {
     for url in urls {
       do {
         return try download(url)
+      } catch let error as DataFileError where error.file == url {
+        failures.append("\(url): \(error.problem)")  // the address once, not twice
       } catch {
         failures.append("\(url): \(error)")
       }

@@ -158,13 +158,25 @@ public struct SVGPlot: SVGFigure {
     let entries =
       lines.filter { !$0.label.isEmpty }.map { ($0.label, $0.color) }
       + scatters.filter { !$0.label.isEmpty }.map { ($0.label, $0.color) }
-    for (i, entry) in entries.enumerated() {
-      let y = top + 14 + Double(i) * 16
+    if !entries.isEmpty {
+      // Sized from its longest label (about 0.6 em per character at 12 px), inside the frame's
+      // top-right corner, on a white box so that curves behind it do not cross the text.
+      let textWidth = Double(entries.map(\.0.count).max()!) * 7.2
+      let boxWidth = Swift.min(textWidth + 30, plotWidth - 8)
+      let boxLeft = left + plotWidth - boxWidth - 4
       out.append(
-        "<rect x=\"\(f(left + plotWidth - 130))\" y=\"\(f(y - 9))\" width=\"10\" height=\"10\" "
-          + "fill=\"\(entry.1)\"/>")
-      out.append(
-        "<text x=\"\(f(left + plotWidth - 114))\" y=\"\(f(y))\">\(Self.escape(entry.0))</text>")
+        "<rect x=\"\(f(boxLeft))\" y=\"\(f(top + 4))\" width=\"\(f(boxWidth))\" "
+          + "height=\"\(f(Double(entries.count) * 16 + 6))\" fill=\"white\" fill-opacity=\"0.85\" "
+          + "stroke=\"#ccc\"/>")
+      for (i, entry) in entries.enumerated() {
+        let y = top + 18 + Double(i) * 16
+        out.append(
+          "<rect x=\"\(f(boxLeft + 6))\" y=\"\(f(y - 9))\" width=\"10\" height=\"10\" "
+            + "fill=\"\(entry.1)\"/>")
+        out.append(
+          "<text x=\"\(f(boxLeft + 22))\" y=\"\(f(y))\" textLength=\"\(f(Swift.min(Double(entry.0.count) * 6.6, boxWidth - 28)))\" "
+            + "lengthAdjust=\"spacingAndGlyphs\">\(Self.escape(entry.0))</text>")
+      }
     }
     out.append("</svg>")
     return out.joined(separator: "\n") + "\n"

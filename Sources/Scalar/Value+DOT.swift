@@ -7,7 +7,10 @@ extension Value {
   /// A record per value shows its label, data and grad; an ellipse per operation sits
   /// between the inputs and the result. Node names follow the topological order, so the
   /// text is the same on every run for the same graph.
-  public func dot(rankdir: String = "LR") -> String {
+  ///
+  /// Drawn top to bottom by default: a graph is mostly one long chain, and downwards it
+  /// fits a page's column (`rankdir: "LR"` draws it left to right).
+  public func dot(rankdir: String = "TB") -> String {
     let order = topologicalOrder()
     var index: [ObjectIdentifier: Int] = [:]
     for (i, node) in order.enumerated() { index[ObjectIdentifier(node)] = i }

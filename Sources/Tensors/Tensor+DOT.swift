@@ -8,7 +8,10 @@ extension Tensor {
   /// one); an ellipse per operation sits between inputs and result. Leaves are shaded,
   /// leaves that require a gradient (parameters) more strongly. Names follow the
   /// topological order, so the text is the same on every run.
-  public func dot(rankdir: String = "LR") -> String {
+  ///
+  /// Drawn top to bottom by default: a graph is mostly one long chain, and downwards it
+  /// fits a page's column (`rankdir: "LR"` draws it left to right).
+  public func dot(rankdir: String = "TB") -> String {
     let order = topologicalOrder()
     var index: [ObjectIdentifier: Int] = [:]
     for (i, t) in order.enumerated() { index[ObjectIdentifier(t)] = i }

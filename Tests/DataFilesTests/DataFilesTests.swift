@@ -117,6 +117,9 @@ struct DataFilesTests {
     let absent = #expect(throws: DataFileError.self) { try missing.load() }
     #expect(absent?.problem.contains("GRADBOOK_DATA") == true)
     #expect(absent?.problem.contains("127.0.0.1:9/b") == true)  // every address was tried
+    for address in missing.urls {  // each named once
+      #expect(absent.map { "\($0)".components(separatedBy: address).count - 1 } == 1)
+    }
     #expect(!FileManager.default.fileExists(atPath: "data/\(missing.path)"))
   }
 }

@@ -14,7 +14,7 @@ struct ValueDOTTests {
     c.backward()
     let expected = """
       digraph Value {
-        rankdir=LR;
+        rankdir=TB;
         node [fontname="Helvetica", fontsize=11];
         edge [color="#555555"];
         v0 [shape=record, style=filled, fillcolor="#e8f0fe", label="{ a | data 2.0000 | grad -3.0000 }"];
