@@ -147,5 +147,7 @@ let package = Package(
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
+    // The README's examples: compiled against the public products, run as tests.
+    .testTarget(name: "ExamplesTests", dependencies: ["NN", "Scalar"]),
   ]
 )

@@ -15,8 +15,8 @@ struct Chapter1: ParsableCommand {
     help: "Quick mode (the default): fewer training steps, done in seconds.")
   var quick = true
 
-  @Option(help: "Where to write the figures (SVG, and the graphs' DOT).")
-  var output = "book/site/01-scalar/figures"
+  @Option(help: "Where to write the figures (SVG, and DOT; make book passes the book's folder).")
+  var output = ".build/figures/01-scalar"
 
   @Option(help: "Training steps (default: 40 quick, 100 with --no-quick).")
   var steps: Int?

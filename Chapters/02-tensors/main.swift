@@ -15,8 +15,8 @@ struct Chapter2: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Quick mode (the default): fewer steps, done in seconds.")
   var quick = true
 
-  @Option(help: "Where to write the figures (SVG, and the tape's DOT).")
-  var output = "book/site/02-tensors/figures"
+  @Option(help: "Where to write the figures (SVG, and DOT; make book passes the book's folder).")
+  var output = ".build/figures/02-tensors"
 
   @Option(help: "Gradient-descent steps (default: 150 quick, 600 with --no-quick).")
   var steps: Int?

@@ -15,8 +15,8 @@ struct Chapter3: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Quick mode (the default): fewer steps, done in seconds.")
   var quick = true
 
-  @Option(help: "Where to write the figures (SVG, and the tape's DOT).")
-  var output = "book/site/03-broadcasting/figures"
+  @Option(help: "Where to write the figures (SVG, and DOT; make book passes the book's folder).")
+  var output = ".build/figures/03-broadcasting"
 
   @Option(help: "Gradient-descent steps (default: 300 quick, 2000 with --no-quick).")
   var steps: Int?

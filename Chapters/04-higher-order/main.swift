@@ -15,8 +15,8 @@ struct Chapter4: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Quick mode (the default): fewer iterations.")
   var quick = true
 
-  @Option(help: "Where to write the figures (SVG, and the tape's DOT).")
-  var output = "book/site/04-higher-order/figures"
+  @Option(help: "Where to write the figures (SVG, and DOT; make book passes the book's folder).")
+  var output = ".build/figures/04-higher-order"
 
   func run() throws {
     try showNestedDerivatives()

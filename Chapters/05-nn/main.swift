@@ -17,8 +17,8 @@ struct Chapter5: ParsableCommand {
   @Option(help: "Epochs of MNIST training (default: 3 quick, 5 full).")
   var epochs: Int?
 
-  @Option(help: "Where to write the figures and the checkpoint.")
-  var output = "book/site/05-nn/figures"
+  @Option(help: "Where to write the figures and the checkpoint (make book: the book's folder).")
+  var output = ".build/figures/05-nn"
 
   func run() throws {
     try linearRegression()

@@ -8,7 +8,8 @@ public struct Grade: Codable, Equatable, Sendable {
   public var chapter: Int
   /// The exercise's title.
   public var title: String
-  /// Tests that ran (started).
+  /// The exercise's tests: every test the package lists under its suites (the same count on
+  /// every run, whether or not a stub stopped some of them before they started).
   public var tests: Int
   /// Tests that passed.
   public var passed: Int
@@ -22,6 +23,9 @@ public struct Grade: Codable, Equatable, Sendable {
   public var blockedBy: String? = nil
   /// The points it is worth.
   public var points: Int
+  /// The first thing that went wrong, as the test log says it (`File.swift:12: Expectation
+  /// failed: …`, or the fatal error that stopped the tests), if anything did.
+  public var firstFailure: String? = nil
   /// Whether it passed: at least one test ran, all of them passed, and the run succeeded.
   public var isDone: Bool { tests > 0 && passed == tests && exitStatus == 0 }
   /// The points earned: all or nothing.
@@ -70,6 +74,35 @@ public enum Gradebook {
       of: "\u{1B}\\[[0-9;]*[A-Za-z]", with: "", options: .regularExpression)
   }
 
+  /// The IDs of every test in the built package (`swift test list`), such as
+  /// `ScalarTests.Ch01Ex1Multiply/square()`.
+  public static func testIDs(packageRoot: URL) throws -> [String] {
+    let result = try Shell.run(
+      ["swift", "test", "list", "--skip-build", "--disable-xctest"], in: packageRoot)
+    guard result.status == 0 else {
+      throw BookError("`swift test list` failed in \(packageRoot.path):\n\(result.output)")
+    }
+    return result.output.split(separator: "\n").map(String.init).filter { $0.contains("/") }
+  }
+
+  /// The first issue a Swift Testing log reports: the first failed expectation or caught
+  /// error with its place, or else the fatal error that stopped the test process.
+  public static func firstFailure(in output: String) -> String? {
+    let lines = output.components(separatedBy: "\n").map(stripANSI)
+    for line in lines {
+      if let range = line.range(of: " recorded an issue at ") {
+        return String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+      }
+    }
+    for line in lines {
+      if let range = line.range(of: "Fatal error: ") {
+        let place = line[..<range.lowerBound].split(separator: "/").last.map(String.init) ?? ""
+        return place + "Fatal error: " + line[range.upperBound...]
+      }
+    }
+    return nil
+  }
+
   /// Runs every exercise's tests (the package must already be built with its tests) and
   /// returns the grades; each run's output goes to `logFolder/ex-C.N.log`. A run longer than
   /// `timeLimit` seconds (an endless loop in an exercise) is stopped and fails.
@@ -78,9 +111,14 @@ public enum Gradebook {
     progress: (String) -> Void = { _ in }
   ) throws -> [Grade] {
     try FileManager.default.createDirectory(at: logFolder, withIntermediateDirectories: true)
+    let ids = try testIDs(packageRoot: packageRoot)
     var grades: [Grade] = []
     for exercise in exercises {
       progress("grading exercise \(exercise.id): \(exercise.title)")
+      let filter = try NSRegularExpression(pattern: exercise.testFilter)
+      let expected = ids.filter {
+        filter.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil
+      }.count
       // No crash backtraces: the backtracer can outlive a trapped test process and keep
       // `swift test` waiting on its output; the stub's message says all there is to say.
       let result = try Shell.run(
@@ -99,31 +137,49 @@ public enum Gradebook {
       let stopper = result.output.range(
         of: #"Exercise [0-9]+\.[0-9]+ is not done yet"#, options: .regularExpression
       ).map { result.output[$0].split(separator: " ")[1] }.map(String.init)
+      let passed = Swift.min(counts.passed, expected)
+      var failure = firstFailure(in: result.output)
+      if result.timedOut {
+        failure = "stopped after \(Int(timeLimit)) s: an endless loop?"
+      } else if failure == nil, passed < expected || result.status != 0 {
+        failure =
+          counts.started == 0 && expected > 0
+          ? "no test ran (see the log)" : "the test process failed (see the log)"
+      }
       grades.append(
         Grade(
           exercise: exercise.id, chapter: exercise.chapter, title: exercise.title,
-          tests: counts.started, passed: counts.passed, exitStatus: result.status,
+          tests: expected, passed: passed, exitStatus: result.status,
           crashed: crashed, isStub: stopper == exercise.id,
-          blockedBy: stopper == exercise.id ? nil : stopper, points: exercise.points))
+          blockedBy: stopper == exercise.id ? nil : stopper, points: exercise.points,
+          firstFailure: passed == expected && result.status == 0 ? nil : failure))
     }
     return grades
   }
 
-  /// The gradebook as a table, with a total per chapter and overall.
-  public static func table(_ grades: [Grade], chapterTitles: [Int: String]) -> String {
+  /// The gradebook as a table, with a total per chapter and overall; under each exercise
+  /// not done, what stopped it (`places` gives an exercise's file and line for its stub).
+  public static func table(
+    _ grades: [Grade], chapterTitles: [Int: String], places: [String: String] = [:]
+  ) -> String {
     let titleWidth = min(max(grades.map(\.title.count).max() ?? 5, 5), 48)
+    let names = Dictionary(
+      uniqueKeysWithValues: Set(grades.map(\.chapter)).map {
+        ($0, "\($0) \(chapterTitles[$0] ?? "")")
+      })
+    let nameWidth = max(names.values.map(\.count).max() ?? 7, 7)
     func pad(_ s: String, _ n: Int) -> String {
       s.count >= n ? String(s.prefix(n)) : s + String(repeating: " ", count: n - s.count)
     }
     var out: [String] = []
     let header =
-      "\(pad("chapter", 22))  \(pad("exercise", 8))  \(pad("title", titleWidth))  "
+      "\(pad("chapter", nameWidth))  \(pad("exercise", 8))  \(pad("title", titleWidth))  "
       + "\(pad("tests", 7))  \(pad("result", 9))  points"
     out.append(header)
     out.append(String(repeating: "─", count: header.count + 2))
+    let indent = String(repeating: " ", count: nameWidth + 2 + 8 + 2)
     for chapter in Set(grades.map(\.chapter)).sorted() {
       let rows = grades.filter { $0.chapter == chapter }
-      let name = "\(chapter) \(chapterTitles[chapter] ?? "")"
       for (i, g) in rows.enumerated() {
         let result =
           g.isDone
@@ -133,21 +189,33 @@ public enum Gradebook {
             : g.isStub
               ? "stub" : g.blockedBy.map { "needs \($0)" } ?? (g.crashed ? "crashed" : "failed")
         out.append(
-          "\(pad(i == 0 ? name : "", 22))  \(pad(g.exercise, 8))  \(pad(g.title, titleWidth))  "
+          "\(pad(i == 0 ? names[chapter]! : "", nameWidth))  \(pad(g.exercise, 8))  "
+            + "\(pad(g.title, titleWidth))  "
             + "\(pad("\(g.passed)/\(g.tests)", 7))  \(pad(result, 9))  \(g.earned)/\(g.points)")
+        if !g.isDone {
+          let why: String
+          if g.isStub {
+            why = "not started: its stub is at \(places[g.exercise] ?? "its region")"
+          } else if let other = g.blockedBy {
+            why = "these tests use exercise \(other), which still holds its stub"
+          } else {
+            why = g.firstFailure ?? "failed (see its log)"
+          }
+          out.append(indent + "↳ " + why)
+        }
       }
       let earned = rows.map(\.earned).reduce(0, +)
       let possible = rows.map(\.points).reduce(0, +)
       let done = rows.filter(\.isDone).count
       out.append(
-        "\(pad("", 22))  \(pad("", 8))  chapter \(chapter): \(done) of \(rows.count) done, "
+        "\(pad("", nameWidth))  \(pad("", 8))  chapter \(chapter): \(done) of \(rows.count) done, "
           + "\(earned)/\(possible) points")
     }
     out.append(String(repeating: "─", count: header.count + 2))
     let earned = grades.map(\.earned).reduce(0, +)
     let possible = grades.map(\.points).reduce(0, +)
     out.append(
-      "\(pad("total", 22))  \(pad("", 8))  \(grades.filter(\.isDone).count) of \(grades.count) "
+      "\(pad("total", nameWidth))  \(pad("", 8))  \(grades.filter(\.isDone).count) of \(grades.count) "
         + "exercises done, \(earned)/\(possible) points")
     return out.joined(separator: "\n")
   }

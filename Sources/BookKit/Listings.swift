@@ -122,11 +122,15 @@ public struct Project {
   /// The Markdown files that may show listings (relative paths).
   public private(set) var markdownFiles: [String] = []
 
-  /// Reads every Swift file under `Sources/` and `Chapters/` and every Markdown file
-  /// under `Chapters/` and `book/`.
+  /// The folders whose Swift files may hold listings and exercises: the stages, the
+  /// chapters, and the README's examples (a test target, so that they are compiled and run).
+  public static let sourceFolders = ["Sources", "Chapters", "Tests/ExamplesTests"]
+
+  /// Reads every Swift file under `sourceFolders`, and the Markdown files that may show
+  /// listings: those under `Chapters/` and `book/`, and the README.
   public init(root: URL) throws {
     self.root = root
-    for file in try Self.files(under: ["Sources", "Chapters"], root: root, ext: "swift") {
+    for file in try Self.files(under: Self.sourceFolders, root: root, ext: "swift") {
       let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
       sourceLines[file] = text.components(separatedBy: "\n")
       let found = try RegionParser.regions(in: text, file: file)
@@ -134,6 +138,9 @@ public struct Project {
     }
     markdownFiles = try Self.files(under: ["Chapters", "book"], root: root, ext: "md")
       .filter { !$0.hasPrefix("book/site/") }
+    if FileManager.default.fileExists(atPath: root.appendingPathComponent("README.md").path) {
+      markdownFiles.append("README.md")
+    }
   }
 
   /// All exercises, in chapter and number order.
@@ -199,6 +206,17 @@ public struct Project {
       }
     }
     for (file, fileRegions) in regions.sorted(by: { $0.key < $1.key }) {
+      for exercise in fileRegions where exercise.kind == .exercise {
+        let shown = fileRegions.contains {
+          $0.kind == .listing && $0.begin < exercise.begin && exercise.end < $0.end
+            && used.contains("\(file)#\($0.name)")
+        }
+        if !shown {
+          throw BookError(
+            "\(file):\(exercise.begin + 1): exercise \(exercise.name) is inside no listing a "
+              + "chapter shows, so a reader cannot see the code around it; put it in a listing")
+        }
+      }
       for region in fileRegions where region.kind == .listing {
         if !used.contains("\(file)#\(region.name)") {
           throw BookError(

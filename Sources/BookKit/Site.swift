@@ -20,6 +20,9 @@ public struct BookConfig: Codable, Sendable {
   public var subtitle: String
   /// The chapters, in reading order.
   public var chapters: [Chapter]
+  /// Where the sources can be read on the forge, such as
+  /// `https://example.org/gradbook/blob/main/` (optional): listing captions link there too.
+  public var sourceURL: String? = nil
 
   /// Reads `book/book.json` under `root`.
   public static func load(root: URL) throws -> BookConfig {
@@ -49,8 +52,10 @@ public enum Site {
       say("── \(chapter.executable) ──")
       let result = try Shell.run(
         [
+          // A path relative to the package root (where it runs), so that the output the
+          // chapters quote names no machine's folders.
           binPath.appendingPathComponent(chapter.executable).path, "--quick", "--output",
-          out.appendingPathComponent("figures").path,
+          "book/site/\(chapter.folder)/figures",
         ] + extraArguments,
         in: root, echo: true)
       guard result.status == 0 else {
@@ -89,10 +94,17 @@ public enum Site {
       variables: ["book-title": config.title, "root": ".", "pagetitle": config.title],
       root: root)
 
+    let project = try Project(root: root)
     for (i, chapter) in config.chapters.enumerated() {
       let out = site.appendingPathComponent(chapter.folder)
       try fm.createDirectory(at: out, withIntermediateDirectories: true)
-      var inputs = [root.appendingPathComponent("Chapters/\(chapter.folder)/README.md").path]
+      let file = "Chapters/\(chapter.folder)/README.md"
+      let annotated = out.appendingPathComponent("chapter.md")
+      try annotatedChapter(
+        try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8), file: file,
+        project: project, sourceURL: config.sourceURL
+      ).write(to: annotated, atomically: true, encoding: .utf8)
+      var inputs = [annotated.path]
       let outputFile = out.appendingPathComponent("output.txt")
       if let output = try? String(contentsOf: outputFile, encoding: .utf8) {
         let section = out.appendingPathComponent("program-output.md")
@@ -100,7 +112,7 @@ public enum Site {
 
         ## Program output {#program-output}
 
-        What `swift run \(chapter.executable) --quick` printed when this page was built:
+        What `\(chapter.executable) --quick` printed when this page was built:
 
         ```text
         \(output.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -123,11 +135,77 @@ public enum Site {
         variables["next-url"] = "../\(next.folder)/index.html"
         variables["next-title"] = "\(next.number). \(next.title)"
       }
+      let page = out.appendingPathComponent("index.html")
       try pandoc(
-        input: inputs, output: out.appendingPathComponent("index.html").path,
+        input: inputs, output: page.path,
         template: template, filter: filter, variables: variables, root: root,
         resourcePath: root.appendingPathComponent("Chapters/\(chapter.folder)").path)
+      try enlargeableFigures(try String(contentsOf: page, encoding: .utf8))
+        .write(to: page, atomically: true, encoding: .utf8)
     }
+    // The listed source files, as plain text the captions link to.
+    let listed = Set(project.regions.filter { $0.value.contains { $0.kind == .listing } }.keys)
+    for file in listed {
+      let target = site.appendingPathComponent("sources/\(file).txt")
+      try fm.createDirectory(
+        at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try project.sourceLines[file]!.joined(separator: "\n")
+        .write(to: target, atomically: true, encoding: .utf8)
+    }
+  }
+
+  /// A chapter's Markdown as the site shows it: each listing captioned with its file and
+  /// lines (linked to a plain-text copy in the site, and to the forge when `sourceURL` is
+  /// set), and each exercise the listing stubs followed by its reference solution in a
+  /// collapsed "Show the answer" block — when this edition has one (a reader edition's
+  /// site shows the reader's own code, or nothing for a stub).
+  public static func annotatedChapter(
+    _ text: String, file: String, project: Project, sourceURL: String?
+  ) throws -> String {
+    var lines = text.components(separatedBy: "\n")
+    for ref in try Listings.references(in: text, file: file).reversed() {
+      guard let regions = project.regions[ref.sourceFile],
+        let region = regions.first(where: { $0.kind == .listing && $0.name == ref.name }),
+        let source = project.sourceLines[ref.sourceFile]
+      else { continue }
+      var answers: [String] = []
+      for exercise in regions
+      where exercise.kind == .exercise && exercise.begin > region.begin
+        && exercise.end < region.end
+      {
+        let body = Array(source[(exercise.begin + 1)..<exercise.end])
+        guard body != RegionParser.stub(for: exercise) else { continue }
+        answers +=
+          [
+            "", "<details class=\"answer\">",
+            "<summary>Show the answer to exercise \(exercise.name): \(exercise.title)</summary>",
+            "",
+            "```swift",
+          ] + Listings.dedent(body) + ["```", "", "</details>"]
+      }
+      lines.insert(contentsOf: answers, at: ref.fenceClose + 1)
+      let depth = "../"
+      var caption =
+        "<p class=\"listing-caption\"><a href=\"\(depth)sources/\(ref.sourceFile).txt\">"
+        + "\(ref.sourceFile)</a>, lines \(region.begin + 2)–\(region.end)"
+      if let sourceURL {
+        caption +=
+          " · <a href=\"\(sourceURL)\(ref.sourceFile)#L\(region.begin + 2)-L\(region.end)\">"
+          + "on the forge</a>"
+      }
+      caption += "</p>"
+      lines.insert(contentsOf: [caption, ""], at: ref.markerLine)
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// The page with every figure's image wrapped in a link to itself, so that a drawing too
+  /// large for the column opens full size with a click.
+  static func enlargeableFigures(_ html: String) -> String {
+    let image = try! NSRegularExpression(pattern: #"(<figure>\s*)(<img src="([^"]+)"[^>]*>)"#)
+    return image.stringByReplacingMatches(
+      in: html, range: NSRange(html.startIndex..., in: html),
+      withTemplate: #"$1<a class="enlarge" href="$3" title="Open the full-size figure">$2</a>"#)
   }
 
   static func pandoc(

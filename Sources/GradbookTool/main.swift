@@ -115,21 +115,28 @@ struct Quotes: ParsableCommand {
 struct Grade: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run each exercise's tests in its own process and print the gradebook.",
-    discussion: "The package and its tests must be built (`swift build --build-tests`).")
+    discussion: """
+      The package and its tests must be built (`swift build --build-tests`). Grading that \
+      ran to the end exits 0 whatever the score; --require-all makes any exercise not done \
+      a failure (the reference edition's check).
+      """)
 
   @OptionGroup var root: RootOption
   @Option(help: "Where to write the grades as JSON.")
   var json: String = ".build/gradebook.json"
   @Flag(help: "Print only the gradebook, not each exercise's progress.")
   var quiet = false
+  @Flag(help: "Fail unless every exercise is done (for the reference edition).")
+  var requireAll = false
 
   func run() throws {
     let project = try Project(root: root.url)
     let exercises = try project.exercises()
     let config = try BookConfig.load(root: root.url)
+    let logs = ".build/gradebook-logs"
     let grades = try Gradebook.grade(
       exercises, packageRoot: root.url,
-      logFolder: root.url.appendingPathComponent(".build/gradebook-logs"),
+      logFolder: root.url.appendingPathComponent(logs),
       progress: { message in
         if !quiet {
           say(message)
@@ -142,14 +149,26 @@ struct Grade: ParsableCommand {
       at: jsonURL.deletingLastPathComponent(), withIntermediateDirectories: true)
     try encoder.encode(grades).write(to: jsonURL)
     let titles = Dictionary(uniqueKeysWithValues: config.chapters.map { ($0.number, $0.title) })
+    let places = Dictionary(
+      uniqueKeysWithValues: exercises.map { ($0.id, "\($0.region.file):\($0.region.begin + 2)") })
     say()
     say("Gradebook")
-    say(Gradebook.table(grades, chapterTitles: titles))
-    let tests = grades.map(\.tests).reduce(0, +)
-    let passed = grades.map(\.passed).reduce(0, +)
-    say("(each exercise's test log: .build/gradebook-logs/)")
-    say("gradebook: \(passed) passed, \(tests - passed) failed")
-    if grades.contains(where: { !$0.isDone }) { throw ExitCode.failure }
+    say(Gradebook.table(grades, chapterTitles: titles, places: places))
+    say("(each exercise's full test log: \(logs)/ex-C.N.log)")
+    let done = grades.filter(\.isDone).count
+    let earned = grades.map(\.earned).reduce(0, +)
+    let possible = grades.map(\.points).reduce(0, +)
+    if requireAll {
+      let tests = grades.map(\.tests).reduce(0, +)
+      let passed = grades.map(\.passed).reduce(0, +)
+      say("gradebook: \(passed) passed, \(tests - passed) failed")
+      if done < grades.count { throw ExitCode.failure }
+    } else {
+      say()
+      say(
+        "Your score: \(done) of \(grades.count) exercises done, \(earned) of \(possible) points."
+          + (done == grades.count ? " Every exercise is done: well done!" : ""))
+    }
   }
 }
 
@@ -159,12 +178,17 @@ struct MakeWorkbook: ParsableCommand {
     abstract: "Write the reader edition: the package with every exercise replaced by a stub.")
 
   @OptionGroup var root: RootOption
-  @Option(help: "Where to write it.")
+  @Option(
+    help: """
+      Where to write it. An existing reader edition there is updated: every exercise you \
+      changed is kept, and any other file you changed is copied to .gradbook/kept/ first.
+      """)
   var output = "reader-edition"
   @Flag(
     help: """
-      Also prove it: it holds no solution text, it builds, and grading it completes with \
-      every exercise not done.
+      Prove the reader edition instead, in a scratch folder of the tool's own \
+      (.build/reader-edition-check): it holds no solution text, it builds, and grading it \
+      completes with every exercise not done. Your reader edition is not touched.
       """)
   var verify = false
 
@@ -174,11 +198,21 @@ struct MakeWorkbook: ParsableCommand {
       return
     }
     let project = try Project(root: root.url)
-    let destination = URL(fileURLWithPath: output, relativeTo: root.url).standardizedFileURL
-    try Workbook.write(project, to: destination)
     let exercises = try project.exercises()
-    say("reader edition: \(destination.path) (\(exercises.count) exercises stubbed)")
-    guard verify else { return }
+    guard verify else {
+      let destination = URL(fileURLWithPath: output, relativeTo: root.url).standardizedFileURL
+      let report = try Workbook.write(project, to: destination)
+      say(
+        "reader edition: \(report.created ? "wrote" : "updated") \(destination.path) "
+          + "(\(exercises.count) exercises)")
+      for line in report.summary { say("  \(line)") }
+      return
+    }
+    let destination = root.url.appendingPathComponent(Workbook.scratchFolder)
+    try Workbook.writeScratch(project, to: destination)
+    say(
+      "reader edition: a scratch copy in \(destination.path) (\(exercises.count) exercises stubbed)"
+    )
 
     // 1. No solution text, and every exercise region holds exactly its stub.
     var problems = try Workbook.leaks(of: project, in: destination)

@@ -47,6 +47,7 @@ public func jvpByDoubleVJP(_ f: (Tensor) throws -> Tensor, at x: Tensor, tangent
 }
 // end listing: jvp
 
+// listing: jacobian
 /// The Jacobian of `f` at `x`, shaped `f(x).shape + x.shape`: one VJP per output element.
 public func jacobian(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Tensor {
   let y = try withoutGrad { try f(x) }
@@ -61,6 +62,7 @@ public func jacobian(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Ten
   guard !rows.isEmpty else { return Tensor.zeros(y.shape + x.shape, dtype: x.dtype) }
   return try Tensor.stacked(rows, axis: 0).reshaped(y.shape + x.shape)
 }
+// end listing: jacobian
 
 /// Checks second derivatives: the gradient of ⟨∇f(x), v⟩ (an hvp, through recorded VJPs)
 /// against central differences of the gradient along v, in Float64, for a random v.

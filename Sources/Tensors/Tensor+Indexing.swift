@@ -96,6 +96,7 @@ extension Tensor {
   }
   // end listing: index-select
 
+  // listing: index-add
   /// Entry `k` of this tensor along `axis` added into entry `indices[k]` of a zero tensor of
   /// `shape`: the VJP of `indexSelect`, whose own VJP is `indexSelect`.
   func indexAdded(into shape: [Int], axis: Int, _ indices: [Int]) throws -> Tensor {
@@ -113,6 +114,7 @@ extension Tensor {
       "indexAdd", [self], jvp: { t, _ in try t[0]!.indexAdded(into: shape, axis: axis, indices) }
     ) { g in [try g.indexSelect(axis: axis, indices)] }
   }
+  // end listing: index-add
 
   /// `a` where `condition` is non-zero, `b` elsewhere (each of the result's shape, or 0-d).
   ///

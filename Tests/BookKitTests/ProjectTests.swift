@@ -140,3 +140,72 @@ struct GradebookTests {
     #expect(table.contains("10/20"))
   }
 }
+
+@Suite("Site: what the rendered chapters add to the Markdown")
+struct SiteAnnotationTests {
+  let code = """
+    // listing: twice
+    func twice(_ x: Int) -> Int {
+      // exercise 1.1: Twice
+      return 2 * x
+      // end exercise 1.1
+    }
+    // end listing: twice
+    """
+
+  @Test("a listing gets its file as a caption and, in the reference edition, its answer")
+  func captionAndAnswer() throws {
+    let scratch = try Scratch()
+    defer { scratch.remove() }
+    try scratch.write("Sources/M/A.swift", code)
+    try scratch.write(
+      "Chapters/01-x/README.md", "# X\n<!-- listing: Sources/M/A.swift#twice -->\n```swift\n```\n")
+    let project = try Project(root: scratch.root)
+    for update in try project.syncedMarkdown() { try scratch.write(update.file, update.text) }
+    let markdown = try scratch.read("Chapters/01-x/README.md")
+    #expect(markdown.contains("Exercise 1.1 is not done yet"))  // the page shows the stub
+    let page = try Site.annotatedChapter(
+      markdown, file: "Chapters/01-x/README.md", project: project,
+      sourceURL: "https://forge.example/blob/main/")
+    #expect(
+      page.contains(#"<a href="../sources/Sources/M/A.swift.txt">Sources/M/A.swift</a>, lines 2–6"#)
+    )
+    #expect(page.contains("https://forge.example/blob/main/Sources/M/A.swift#L2-L6"))
+    #expect(page.contains("<summary>Show the answer to exercise 1.1: Twice</summary>"))
+    #expect(page.contains("\n  return 2 * x\n") || page.contains("\nreturn 2 * x\n"))
+
+    // A reader edition (the stub in the source) shows no answer.
+    try scratch.write(
+      "Sources/M/A.swift",
+      Workbook.stubbed(
+        code.components(separatedBy: "\n"),
+        regions: try RegionParser.regions(in: code, file: "Sources/M/A.swift")
+      ).joined(separator: "\n"))
+    let readerPage = try Site.annotatedChapter(
+      markdown, file: "Chapters/01-x/README.md", project: try Project(root: scratch.root),
+      sourceURL: nil)
+    #expect(!readerPage.contains("Show the answer") && readerPage.contains("listing-caption"))
+  }
+
+  @Test("an exercise that no shown listing contains is an error: the reader could not see it")
+  func exerciseOutsideListings() throws {
+    let scratch = try Scratch()
+    defer { scratch.remove() }
+    try scratch.write(
+      "Sources/M/A.swift",
+      "func f() -> Int {\n  // exercise 1.1: F\n  return 1\n  // end exercise 1.1\n}\n")
+    try scratch.write("Chapters/01-x/README.md", "# X\n")
+    #expect {
+      try Project(root: scratch.root).syncedMarkdown()
+    } throws: { "\($0)".contains("exercise 1.1 is inside no listing") }
+  }
+
+  @Test("a figure's image opens full size with a click")
+  func enlargeable() {
+    let html = #"<figure><img src="figures/tape.svg" alt="the tape" /><figcaption>x</figcaption>"#
+    #expect(
+      Site.enlargeableFigures(html).contains(
+        #"<a class="enlarge" href="figures/tape.svg" title="Open the full-size figure"><img src="figures/tape.svg""#
+      ))
+  }
+}
