@@ -82,9 +82,12 @@ public enum Listings {
     return nil
   }
 
-  /// The lines a listing shows: the region's body without nested markers, with every
-  /// exercise inside it shown as its stub, and the common indentation removed.
-  public static func body(of region: Region, lines: [String], regions: [Region]) -> [String] {
+  /// The lines a listing shows in chapter `chapter`: the region's body without nested
+  /// markers, with every exercise inside it shown as its stub, code taught by a later
+  /// chapter (`since chapter N`, N > `chapter`) left out, and the common indentation removed.
+  public static func body(
+    of region: Region, lines: [String], regions: [Region], chapter: Int = .max
+  ) -> [String] {
     var out: [String] = []
     var i = region.begin + 1
     while i < region.end {
@@ -93,7 +96,11 @@ public enum Listings {
         i = exercise.end + 1
         continue
       }
-      let isMarker = regions.contains { $0.kind == .listing && ($0.begin == i || $0.end == i) }
+      if let later = regions.first(where: { $0.begin == i && $0.taughtAfter(chapter) }) {
+        i = later.end + 1
+        continue
+      }
+      let isMarker = regions.contains { $0.kind != .exercise && ($0.begin == i || $0.end == i) }
       if !isMarker { out.append(lines[i]) }
       i += 1
     }
@@ -167,6 +174,16 @@ public struct Project {
     return result.sorted()
   }
 
+  /// The chapter a Markdown file belongs to (`Chapters/04-…/README.md` is 4); any other
+  /// file (the README, the book's frame) shows listings as the finished code.
+  static func chapter(of markdownFile: String) -> Int {
+    let parts = markdownFile.split(separator: "/")
+    guard parts.count >= 2, parts[0] == "Chapters",
+      let n = Int(parts[1].prefix { $0.isNumber })
+    else { return .max }
+    return n
+  }
+
   /// What each listing block should read, and where it is stale.
   ///
   /// Returns the Markdown files rewritten with fresh listings (only those that changed)
@@ -194,7 +211,8 @@ public struct Project {
           )
         }
         used.insert("\(ref.sourceFile)#\(ref.name)")
-        let fresh = Listings.body(of: region, lines: source, regions: fileRegions)
+        let fresh = Listings.body(
+          of: region, lines: source, regions: fileRegions, chapter: Self.chapter(of: file))
         let current = Array(lines[(ref.fenceOpen + 1)..<ref.fenceClose])
         if current != fresh {
           stale.append("\(file):\(ref.markerLine + 1): \(ref.sourceFile)#\(ref.name)")

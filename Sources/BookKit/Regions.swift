@@ -16,13 +16,18 @@ public struct BookError: Error, CustomStringConvertible, Equatable {
 ///     // listing: NAME                 …   // end listing: NAME
 ///     // exercise 1.2: TITLE           …   // end exercise 1.2
 ///     // exercise 1.2 (20 points): TITLE
+///     // since chapter 4: NOTE          …   // end since chapter 4
 ///
-/// Listings may nest and may contain exercises; exercises may not nest.
+/// Listings may nest and may contain exercises; exercises may not nest. A *since* region
+/// holds code that a later chapter teaches (Crafting Interpreters' way): listings shown by
+/// earlier chapters leave it out, listings shown from that chapter on include it.
 public struct Region: Equatable, Sendable {
   /// Whether the region is shown in the prose or graded.
   public enum Kind: Equatable, Sendable {
     case listing
     case exercise
+    /// Code taught from chapter `n` on.
+    case since(Int)
   }
 
   /// Listing or exercise.
@@ -41,6 +46,14 @@ public struct Region: Equatable, Sendable {
   public var end: Int
   /// The indentation of the opening marker.
   public var indent: String
+}
+
+extension Region {
+  /// Whether this is code taught after chapter `chapter` (a `since` region of a later one).
+  func taughtAfter(_ chapter: Int) -> Bool {
+    if case .since(let n) = kind { return n > chapter }
+    return false
+  }
 }
 
 /// One exercise, as the grader and the reader edition see it.
@@ -82,9 +95,13 @@ public enum RegionParser {
     pattern: #"^(\s*)// exercise ([0-9]+)\.([0-9]+)(?: \(([0-9]+) points?\))?: (.+?)\s*$"#)
   private static let exerciseEnd = try! NSRegularExpression(
     pattern: #"^\s*// end exercise ([0-9]+)\.([0-9]+)\s*$"#)
+  private static let sinceBegin = try! NSRegularExpression(
+    pattern: #"^(\s*)// since chapter ([0-9]+): (.+?)\s*$"#)
+  private static let sinceEnd = try! NSRegularExpression(
+    pattern: #"^\s*// end since chapter ([0-9]+)\s*$"#)
   /// Anything that looks like a marker but is not well-formed is an error, not silence.
   private static let markerLike = try! NSRegularExpression(
-    pattern: #"^\s*//\s*(end\s+)?(listing|exercise)\b"#)
+    pattern: #"^\s*//\s*(end\s+)?(listing|exercise|since chapter)\b"#)
 
   /// The default points of an exercise.
   public static let defaultPoints = 10
@@ -132,11 +149,30 @@ public enum RegionParser {
         var region = open.removeLast()
         region.end = i
         done.append(region)
+      } else if let m = match(sinceBegin, line) {
+        if open.contains(where: { if case .since = $0.kind { return true } else { return false } })
+        {
+          throw BookError("\(location): 'since chapter' opens inside another one")
+        }
+        open.append(
+          Region(
+            kind: .since(Int(m[2])!), name: "since \(m[2])", title: m[3], points: 0, file: file,
+            begin: i, end: -1, indent: m[1]))
+      } else if let m = match(sinceEnd, line) {
+        guard let last = open.last, last.kind == .since(Int(m[1])!) else {
+          throw BookError(
+            "\(location): '// end since chapter \(m[1])' does not close the innermost open region"
+              + (open.last.map { " (that is \($0.kind) '\($0.name)')" } ?? " (none is open)"))
+        }
+        var region = open.removeLast()
+        region.end = i
+        done.append(region)
       } else if match(markerLike, line) != nil {
         throw BookError(
           "\(location): malformed marker '\(line.trimmingCharacters(in: .whitespaces))'; "
             + "expected '// listing: NAME', '// end listing: NAME', "
-            + "'// exercise C.N: TITLE' or '// end exercise C.N'")
+            + "'// exercise C.N: TITLE', '// end exercise C.N', '// since chapter N: NOTE' "
+            + "or '// end since chapter N'")
       }
     }
     if let unclosed = open.last {

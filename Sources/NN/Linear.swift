@@ -67,15 +67,11 @@ extension Tensor {
     return try y.reshaped(outputShape).recorded(
       "linear", inputs,
       jvp: { t, _ in
-        var terms: [Tensor] = []
-        if let tx = t[0] { terms.append(try tx.linear(weight: weight, bias: nil)) }
-        if let tw = t[1] { terms.append(try x.linear(weight: tw, bias: nil)) }
-        if t.count > 2, let tb = t[2] { terms.append(try tb.expand(to: outputShape)) }
-        return try terms.dropFirst().reduce(
-          terms.first ?? Tensor.zeros(outputShape, dtype: x.dtype)
-        ) {
-          try $0 + $1
-        }
+        try sumOfTerms([
+          t[0].map { try $0.linear(weight: weight, bias: nil) },
+          t[1].map { try x.linear(weight: $0, bias: nil) },
+          t.count > 2 ? t[2].map { try $0.expand(to: outputShape) } : nil,
+        ])
       }
     ) { g in
       // exercise 5.1: Linear's backward

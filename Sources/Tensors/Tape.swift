@@ -1,6 +1,17 @@
-/// A forward-mode rule: the tangent of an operation's result from its inputs' tangents
-/// (nil for an input without one, meaning zero) and the result itself.
-package typealias JVPRule = (_ tangents: [Tensor?], _ result: Tensor) throws -> Tensor
+/// A forward-mode rule: the tangent of an operation's result from its inputs' tangents and
+/// the result itself.
+///
+/// A nil tangent is a *symbolic* zero: an input without one contributes nothing (no tensor
+/// of zeros is made for it), and a rule may return nil when the result's tangent is zero.
+public typealias JVPRule = (_ tangents: [Tensor?], _ result: Tensor) throws -> Tensor?
+
+/// The sum of the terms present: nil (a symbolic zero) when none is.
+public func sumOfTerms(_ terms: [Tensor?]) throws -> Tensor? {
+  let present = terms.compactMap { $0 }
+  guard var total = present.first else { return nil }
+  for term in present.dropFirst() { total = try total.adding(term) }
+  return total
+}
 
 /// Forward mode: while a trace is active, operations push tangents forward as they run.
 public enum ForwardMode {
@@ -16,7 +27,8 @@ public enum ForwardMode {
   @TaskLocal public static var trace: Trace?
 }
 
-/// The tangent `t`, or zeros shaped like `x` when it has none.
+/// The tangent `t`, or zeros shaped like `x` when it has none (for a rule that needs every
+/// operand, such as a linear operation of several inputs).
 func tangentOrZeros(_ t: Tensor?, _ x: Tensor) -> Tensor {
   t ?? Tensor.zeros(x.shape, dtype: x.dtype)
 }
@@ -25,6 +37,12 @@ func tangentOrZeros(_ t: Tensor?, _ x: Tensor) -> Tensor {
 public enum GradMode {
   /// True unless inside `withoutGrad { }` (and while `backward()` runs the VJPs).
   @TaskLocal public static var isRecording = true
+}
+
+/// Runs `body` as plain arithmetic: nothing in it is recorded on the tape or (in forward
+/// mode) pushes tangents — how an operation computes its own value.
+public func plainly<R>(_ body: () throws -> R) rethrows -> R {
+  try ForwardMode.$trace.withValue(nil) { try withoutGrad(body) }
 }
 
 /// Runs `body` without recording: results have no tape and no gradient flows through them.
@@ -84,23 +102,64 @@ extension Tensor {
   public var inputs: [Tensor] { node?.inputs ?? [] }
 
   // listing: recorded
-  /// This result, with its operation recorded on the tape when recording is on and
-  /// some input requires a gradient; otherwise this result as it is.
-  package func recorded(
-    _ op: String, _ inputs: [Tensor], jvp: JVPRule? = nil,
+  /// This result, computed without recording, recorded on the tape as the output of `op`
+  /// applied to `inputs` — when recording is on and some input requires a gradient;
+  /// otherwise this result as it is.
+  ///
+  /// This is the one way to add a differentiable operation, public so that your own package
+  /// adds operations exactly as the engine does. `vjp` receives the cotangent ȳ (the
+  /// gradient of the loss with respect to the result) and returns one gradient per input,
+  /// each of its input's shape, or nil where none is needed: `inputs[i].requiresGrad` is
+  /// PyTorch's `needs_input_grad[i]`, and skipping that work is allowed. Write the VJP with
+  /// tensor operations and capture the inputs, never the result, so that it can be
+  /// differentiated again (Chapter 4) and frees with the tape.
+  public func recorded(
+    _ op: String, _ inputs: [Tensor],
+    // since chapter 4: forward mode
+    jvp: JVPRule? = nil,
+    // end since chapter 4
     vjp: @escaping (Tensor) throws -> [Tensor?]
   ) -> Tensor {
+    // since chapter 4: forward mode
     if inputs.contains(where: { $0.tangent != nil }), let trace = ForwardMode.trace {
       pushTangent(op, inputs, jvp, trace)
     }
+    // end since chapter 4
     guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
     let node = TapeNode(op: op, inputs: inputs, vjp: vjp)
     let result = Tensor(
       storage: storage, shape: shape, strides: strides, offset: offset, node: node)
+    // since chapter 4: forward mode
     result.tangent = tangent
+    // end since chapter 4
     return result
   }
   // end listing: recorded
+
+  // listing: linear-operation
+  /// A *linear* operation of `inputs`: `apply` computes it, and `transpose` is its VJP (the
+  /// transpose of a linear map).
+  ///
+  /// Views, reshapes, sums, sums of operands, scaling: a linear map is its own derivative,
+  /// so `apply` is all the engine needs to know for forward mode too (Chapter 4) — nothing
+  /// is written twice (JAX's `deflinear`). `apply` must therefore work on any tensors of the
+  /// inputs' shapes, whatever their strides: read layouts from its arguments, not from `self`.
+  public static func linear(
+    _ op: String, _ inputs: [Tensor], apply: @escaping ([Tensor]) throws -> Tensor,
+    transpose: @escaping (Tensor) throws -> [Tensor?]
+  ) rethrows -> Tensor {
+    try plainly { try apply(inputs) }.recorded(
+      op, inputs,
+      // since chapter 4: forward mode
+      // The forward-mode rule is the map itself, applied to the tangents.
+      jvp: { tangents, _ in
+        guard tangents.contains(where: { $0 != nil }) else { return nil }
+        return try apply(zip(tangents, inputs).map { tangentOrZeros($0, $1) })
+      },
+      // end since chapter 4
+      vjp: transpose)
+  }
+  // end listing: linear-operation
 
   /// Forward mode: this result's tangent from its inputs' tangents by the op's JVP rule,
   /// or a note in the trace that the op has none (the caller then falls back).

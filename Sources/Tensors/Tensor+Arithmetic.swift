@@ -32,9 +32,8 @@ extension Tensor {
   public func adding(_ other: Tensor) throws -> Tensor {
     let (lhs, rhs) = (self, other)
     let shape = try Tensor.elementwiseShape("add", lhs, rhs)
-    return Tensor.zipped(.add, lhs, rhs, shape: shape).recorded(
-      "add", [lhs, rhs],
-      jvp: { t, _ in try tangentOrZeros(t[0], lhs).adding(tangentOrZeros(t[1], rhs)) }
+    return try Tensor.linear(
+      "add", [lhs, rhs], apply: { xs in Tensor.zipped(.add, xs[0], xs[1], shape: shape) }
     ) { g in
       [g.unscattered(to: lhs), g.unscattered(to: rhs)]
     }
@@ -50,11 +49,9 @@ extension Tensor {
   public func subtracting(_ other: Tensor) throws -> Tensor {
     let (lhs, rhs) = (self, other)
     let shape = try Tensor.elementwiseShape("subtract", lhs, rhs)
-    return Tensor.zipped(.subtract, lhs, rhs, shape: shape).recorded(
-      "subtract", [lhs, rhs],
-      jvp: { t, _ in try tangentOrZeros(t[0], lhs).subtracting(tangentOrZeros(t[1], rhs)) }
-    ) {
-      g in
+    return try Tensor.linear(
+      "subtract", [lhs, rhs], apply: { xs in Tensor.zipped(.subtract, xs[0], xs[1], shape: shape) }
+    ) { g in
       [g.unscattered(to: lhs), (-g).unscattered(to: rhs)]
     }
   }
@@ -70,12 +67,14 @@ extension Tensor {
     let shape = try Tensor.elementwiseShape("multiply", lhs, rhs)
     return Tensor.zipped(.multiply, lhs, rhs, shape: shape).recorded(
       "multiply", [lhs, rhs],
+      // since chapter 4: forward mode
       jvp: { t, _ in
-        try tangentOrZeros(t[0], lhs).multiplied(by: rhs)
-          .adding(lhs.multiplied(by: tangentOrZeros(t[1], rhs)))
+        try sumOfTerms([
+          t[0].map { try $0.multiplied(by: rhs) }, t[1].map { try lhs.multiplied(by: $0) },
+        ])
       }
-    ) {
-      g in
+      // end since chapter 4
+    ) { g in
       // exercise 2.3: The VJP of the elementwise product
       [try (g * rhs).unscattered(to: lhs), try (g * lhs).unscattered(to: rhs)]
       // end exercise 2.3
@@ -95,10 +94,11 @@ extension Tensor {
     let shape = try Tensor.elementwiseShape("divide", lhs, rhs)
     return Tensor.zipped(.divide, lhs, rhs, shape: shape).recorded(
       "divide", [lhs, rhs],
+      // since chapter 4: forward mode
       jvp: { t, y in
-        try tangentOrZeros(t[0], lhs).subtracting(y.multiplied(by: tangentOrZeros(t[1], rhs)))
-          .divided(by: rhs)
+        try sumOfTerms([t[0], t[1].map { try -y.multiplied(by: $0) }])?.divided(by: rhs)
       }
+      // end since chapter 4
     ) { g in
       let gl = try g / rhs
       return [gl.unscattered(to: lhs), try (-(gl * lhs) / rhs).unscattered(to: rhs)]
@@ -111,7 +111,7 @@ extension Tensor {
 
   /// Elementwise negation.
   public static prefix func - (operand: Tensor) -> Tensor {
-    operand.mapped(.negate).recorded("negate", [operand], jvp: { t, _ in -t[0]! }) { g in [-g] }
+    Tensor.linear("negate", [operand], apply: { xs in xs[0].mapped(.negate) }) { g in [-g] }
   }
 
   /// The larger of the two at each position; NaN if either is NaN.
@@ -144,11 +144,12 @@ extension Tensor {
     }
     return Tensor.zipped(pick, self, other, shape: shape).recorded(
       op, [self, other],
+      // since chapter 4: forward mode
       jvp: { t, _ in
         let mask = try first()
-        return try (tangentOrZeros(t[0], this) * mask)
-          .adding(tangentOrZeros(t[1], other) * (1 - mask))
+        return try sumOfTerms([t[0].map { try $0 * mask }, t[1].map { try $0 * (1 - mask) }])
       }
+      // end since chapter 4
     ) { g in
       let mask = try first()
       return [
@@ -164,7 +165,12 @@ extension Tensor {
   /// `t + 2`.
   @_disfavoredOverload
   public static func + (lhs: Tensor, rhs: Double) -> Tensor {
-    lhs.mapped(.shift(rhs)).recorded("add", [lhs], jvp: { t, _ in t[0]! }) { g in [g] }
+    lhs.mapped(.shift(rhs)).recorded(
+      "add", [lhs],
+      // since chapter 4: forward mode
+      jvp: { t, _ in t[0] }
+      // end since chapter 4
+    ) { g in [g] }
   }
   /// `2 + t`.
   @_disfavoredOverload
@@ -178,8 +184,7 @@ extension Tensor {
   /// `t * 2`.
   @_disfavoredOverload
   public static func * (lhs: Tensor, rhs: Double) -> Tensor {
-    lhs.mapped(.scale(rhs)).recorded("scale", [lhs], jvp: { t, _ in t[0]! * rhs }) { g in [g * rhs]
-    }
+    Tensor.linear("scale", [lhs], apply: { xs in xs[0].mapped(.scale(rhs)) }) { g in [g * rhs] }
   }
   /// `2 * t`.
   @_disfavoredOverload

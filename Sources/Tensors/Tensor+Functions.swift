@@ -10,7 +10,12 @@ extension Tensor {
   /// eˣ.
   public func exp() -> Tensor {
     let x = self
-    return mapped(.exp).recorded("exp", [self], jvp: { t, y in try t[0]! * y }) { g in
+    return mapped(.exp).recorded(
+      "exp", [self],
+      // since chapter 4: forward mode
+      jvp: { t, y in try t[0]! * y }
+      // end since chapter 4
+    ) { g in
       [try g * x.exp()]
     }
   }
@@ -18,13 +23,23 @@ extension Tensor {
   /// The natural logarithm: −inf at 0, NaN below, as IEEE 754 says.
   public func log() -> Tensor {
     let x = self
-    return mapped(.log).recorded("log", [self], jvp: { t, _ in try t[0]! / x }) { g in [try g / x] }
+    return mapped(.log).recorded(
+      "log", [self],
+      // since chapter 4: forward mode
+      jvp: { t, _ in try t[0]! / x }
+      // end since chapter 4
+    ) { g in [try g / x] }
   }
 
   /// The square root.
   public func sqrt() -> Tensor {
     let x = self
-    return mapped(.sqrt).recorded("sqrt", [self], jvp: { t, y in try t[0]! / (2 * y) }) { g in
+    return mapped(.sqrt).recorded(
+      "sqrt", [self],
+      // since chapter 4: forward mode
+      jvp: { t, y in try t[0]! / (2 * y) }
+      // end since chapter 4
+    ) { g in
       [try g / (2 * x.sqrt())]
     }
   }
@@ -32,7 +47,12 @@ extension Tensor {
   /// |x|, with gradient sign(x) (0 at 0).
   public func abs() -> Tensor {
     let x = self
-    return mapped(.abs).recorded("abs", [self], jvp: { t, _ in try t[0]! * x.mapped(.sign) }) { g in
+    return mapped(.abs).recorded(
+      "abs", [self],
+      // since chapter 4: forward mode
+      jvp: { t, _ in try t[0]! * x.mapped(.sign) }
+      // end since chapter 4
+    ) { g in
       [try g * x.mapped(.sign)]
     }
   }
@@ -46,7 +66,12 @@ extension Tensor {
   public func tanh() -> Tensor {
     let x = self
     let output = WeakTensor()
-    let y = mapped(.tanh).recorded("tanh", [self], jvp: { t, y in y.tanhGradient(t[0]!) }) { g in
+    let y = mapped(.tanh).recorded(
+      "tanh", [self],
+      // since chapter 4: forward mode
+      jvp: { t, y in y.tanhGradient(t[0]!) }
+      // end since chapter 4
+    ) { g in
       [(output.tensor ?? x.tanh()).tanhGradient(g)]
     }
     output.tensor = y
@@ -61,10 +86,11 @@ extension Tensor {
     let y = self
     return Tensor.zipped(.tanhGradient, g, y, shape: shape).recorded(
       "tanh′", [g, y],
+      // since chapter 4: forward mode
       jvp: { t, _ in
-        try y.tanhGradient(tangentOrZeros(t[0], g))
-          .adding(-2 * g * y * tangentOrZeros(t[1], y))
+        try sumOfTerms([t[0].map { y.tanhGradient($0) }, t[1].map { try -2 * g * y * $0 }])
       }
+      // end since chapter 4
     ) { h in
       [y.tanhGradient(h), try -2 * h * g * y]
     }
@@ -74,8 +100,12 @@ extension Tensor {
   /// The logistic sigmoid 1/(1 + e⁻ˣ), computed without overflow.
   public func sigmoid() -> Tensor {
     let x = self
-    return mapped(.sigmoid).recorded("sigmoid", [self], jvp: { t, s in try t[0]! * s * (1 - s) }) {
-      g in
+    return mapped(.sigmoid).recorded(
+      "sigmoid", [self],
+      // since chapter 4: forward mode
+      jvp: { t, s in try t[0]! * s * (1 - s) }
+      // end since chapter 4
+    ) { g in
       let s = x.sigmoid()
       return [try g * s * (1 - s)]
     }
@@ -88,14 +118,23 @@ extension Tensor {
   /// at x = 0 (both kinks' subgradients are 0 there), where the true one is ½.
   public func softplus() -> Tensor {
     let x = self
-    return mapped(.softplus).recorded("softplus", [self], jvp: { t, _ in try t[0]! * x.sigmoid() })
-    { g in [try g * x.sigmoid()] }
+    return mapped(.softplus).recorded(
+      "softplus", [self],
+      // since chapter 4: forward mode
+      jvp: { t, _ in try t[0]! * x.sigmoid() }
+      // end since chapter 4
+    ) { g in [try g * x.sigmoid()] }
   }
 
   /// max(0, x), with gradient 1 where x > 0 and 0 elsewhere (0 at 0).
   public func relu() -> Tensor {
     let x = self
-    return mapped(.relu).recorded("relu", [self], jvp: { t, _ in x.reluGradient(t[0]!) }) { g in
+    return mapped(.relu).recorded(
+      "relu", [self],
+      // since chapter 4: forward mode
+      jvp: { t, _ in x.reluGradient(t[0]!) }
+      // end since chapter 4
+    ) { g in
       [x.reluGradient(g)]
     }
   }
@@ -104,8 +143,9 @@ extension Tensor {
   /// mask); its derivative in `x` is zero almost everywhere, by mathematics.
   func reluGradient(_ g: Tensor) -> Tensor {
     let x = self
-    return Tensor.zipped(.reluGradient, g, x, shape: shape).recorded(
-      "relu′", [g], jvp: { t, _ in x.reluGradient(t[0]!) }
+    // Linear in g (x is a constant mask here).
+    return Tensor.linear(
+      "relu′", [g], apply: { gs in Tensor.zipped(.reluGradient, gs[0], x, shape: x.shape) }
     ) { h in
       [x.reluGradient(h)]
     }
@@ -115,7 +155,10 @@ extension Tensor {
   public func pow(_ exponent: Double) -> Tensor {
     let x = self
     return mapped(.power(exponent)).recorded(
-      "pow", [self], jvp: { t, _ in try t[0]! * (exponent * x.pow(exponent - 1)) }
+      "pow", [self],
+      // since chapter 4: forward mode
+      jvp: { t, _ in try t[0]! * (exponent * x.pow(exponent - 1)) }
+      // end since chapter 4
     ) { g in
       [try g * (exponent * x.pow(exponent - 1))]
     }
@@ -125,9 +168,10 @@ extension Tensor {
   public func to(_ dtype: DType) -> Tensor {
     guard dtype != self.dtype else { return self }
     let source = self
-    let values = scalars
-    let result = try! Tensor(values, shape: shape, dtype: dtype)
-    return result.recorded("to(\(dtype))", [self], jvp: { t, _ in t[0]!.to(dtype) }) { g in
+    return Tensor.linear(
+      "to(\(dtype))", [self],
+      apply: { xs in try! Tensor(xs[0].scalars, shape: xs[0].shape, dtype: dtype) }
+    ) { g in
       [g.to(source.dtype)]
     }
   }

@@ -19,20 +19,20 @@ extension Tensor {
     }
     var outShape = first.shape
     outShape[a] = tensors.map { $0.shape[a] }.reduce(0, +)
-    let result = Tensor.zeros(outShape, dtype: first.dtype)
     var ranges: [Range<Int>] = []
     var start = 0
     for t in tensors {
-      let range = start..<(start + t.shape[a])
-      ranges.append(range)
-      let window = try! withoutGrad { try result.sliced(axis: a, range) }
-      window.assign(from: t)
-      start = range.upperBound
+      ranges.append(start..<(start + t.shape[a]))
+      start += t.shape[a]
     }
-    return result.recorded(
+    return try Tensor.linear(
       "concat", tensors,
-      jvp: { t, _ in
-        try concatenated(zip(t, tensors).map { tangentOrZeros($0, $1) }, axis: a)
+      apply: { xs in
+        let result = Tensor.zeros(outShape, dtype: first.dtype)
+        for (x, range) in zip(xs, ranges) {
+          try result.sliced(axis: a, range).assign(from: x)
+        }
+        return result
       }
     ) { g in
       try ranges.map { try g.sliced(axis: a, $0) }
@@ -80,16 +80,17 @@ extension Tensor {
     }
     var outShape = shape
     outShape[a] = resolved.count
-    let result = Tensor.zeros(outShape, dtype: dtype)
-    try withoutGrad {
-      for (position, index) in resolved.enumerated() {
-        try result.sliced(axis: a, position..<(position + 1))
-          .assign(from: sliced(axis: a, index..<(index + 1)))
-      }
-    }
     let inputShape = shape
-    return result.recorded(
-      "indexSelect", [self], jvp: { t, _ in try t[0]!.indexSelect(axis: a, resolved) }
+    return try Tensor.linear(
+      "indexSelect", [self],
+      apply: { xs in
+        let result = Tensor.zeros(outShape, dtype: xs[0].dtype)
+        for (position, index) in resolved.enumerated() {
+          try result.sliced(axis: a, position..<(position + 1))
+            .assign(from: xs[0].sliced(axis: a, index..<(index + 1)))
+        }
+        return result
+      }
     ) { g in
       [try g.indexAdded(into: inputShape, axis: a, resolved)]
     }
@@ -100,18 +101,19 @@ extension Tensor {
   /// Entry `k` of this tensor along `axis` added into entry `indices[k]` of a zero tensor of
   /// `shape`: the VJP of `indexSelect`, whose own VJP is `indexSelect`.
   func indexAdded(into shape: [Int], axis: Int, _ indices: [Int]) throws -> Tensor {
-    let result = Tensor.zeros(shape, dtype: dtype)
-    try withoutGrad {
-      for (position, index) in indices.enumerated() {
-        // exercise 2.7: Scatter-add for repeated indices
-        let target = try result.sliced(axis: axis, index..<(index + 1))
-        let row = try sliced(axis: axis, position..<(position + 1))
-        target.assign(from: try target + row)
-        // end exercise 2.7
+    try Tensor.linear(
+      "indexAdd", [self],
+      apply: { xs in
+        let (source, result) = (xs[0], Tensor.zeros(shape, dtype: xs[0].dtype))
+        for (position, index) in indices.enumerated() {
+          // exercise 2.7: Scatter-add for repeated indices
+          let target = try result.sliced(axis: axis, index..<(index + 1))
+          let row = try source.sliced(axis: axis, position..<(position + 1))
+          target.assign(from: try target + row)
+          // end exercise 2.7
+        }
+        return result
       }
-    }
-    return result.recorded(
-      "indexAdd", [self], jvp: { t, _ in try t[0]!.indexAdded(into: shape, axis: axis, indices) }
     ) { g in [try g.indexSelect(axis: axis, indices)] }
   }
   // end listing: index-add
@@ -132,29 +134,31 @@ extension Tensor {
     }
     let n = shape.reduce(1, *)
     func step(_ t: Tensor) -> Int { t.rank == 0 && !shape.isEmpty ? 0 : 1 }
-    let (cs, co) = mask.contiguousStorage()
-    let (xs, xo) = a.contiguousStorage()
-    let (ys, yo) = b.contiguousStorage()
-    let (sc, sx, sy) = (step(mask), step(a), step(b))
-    let result = Tensor.make(shape, a.dtype) { out in
-      switch a.dtype {
-      case .float32:
-        let (c, x, y) = (
-          cs.typed(Float.self) + co, xs.typed(Float.self) + xo, ys.typed(Float.self) + yo
-        )
-        let o = out.typed(Float.self)
-        for i in 0..<n { o[i] = c[i * sc] != 0 ? x[i * sx] : y[i * sy] }
-      case .float64:
-        let (c, x, y) = (
-          cs.typed(Double.self) + co, xs.typed(Double.self) + xo, ys.typed(Double.self) + yo
-        )
-        let o = out.typed(Double.self)
-        for i in 0..<n { o[i] = c[i * sc] != 0 ? x[i * sx] : y[i * sy] }
+    // Linear in the two branches (the mask is a constant).
+    func chosen(_ a: Tensor, _ b: Tensor) -> Tensor {
+      let (cs, co) = mask.contiguousStorage()
+      let (xs, xo) = a.contiguousStorage()
+      let (ys, yo) = b.contiguousStorage()
+      let (sc, sx, sy) = (step(mask), step(a), step(b))
+      return Tensor.make(shape, a.dtype) { out in
+        switch a.dtype {
+        case .float32:
+          let (c, x, y) = (
+            cs.typed(Float.self) + co, xs.typed(Float.self) + xo, ys.typed(Float.self) + yo
+          )
+          let o = out.typed(Float.self)
+          for i in 0..<n { o[i] = c[i * sc] != 0 ? x[i * sx] : y[i * sy] }
+        case .float64:
+          let (c, x, y) = (
+            cs.typed(Double.self) + co, xs.typed(Double.self) + xo, ys.typed(Double.self) + yo
+          )
+          let o = out.typed(Double.self)
+          for i in 0..<n { o[i] = c[i * sc] != 0 ? x[i * sx] : y[i * sy] }
+        }
       }
     }
-    return result.recorded(
-      "where", [a, b],
-      jvp: { t, _ in try select(mask, tangentOrZeros(t[0], a), tangentOrZeros(t[1], b)) }
+    return try Tensor.linear(
+      "where", [a, b], apply: { xs in chosen(xs[0], xs[1]) }
     ) { g in
       let zero = Tensor(scalar: 0, dtype: g.dtype)
       return [

@@ -43,9 +43,11 @@ extension Tensor {
     let (a, b) = (self, other)
     return result.recorded(
       "matmul", [self, other],
+      // since chapter 4: forward mode
       jvp: { t, _ in
-        try tangentOrZeros(t[0], a).matmul(b).adding(a.matmul(tangentOrZeros(t[1], b)))
+        try sumOfTerms([t[0].map { try $0.matmul(b) }, t[1].map { try a.matmul($0) }])
       }
+      // end since chapter 4
     ) { g in
       // exercise 2.6: The VJP of the matrix product
       [try g.matmul(b.transposed()), try a.transposed().matmul(g)]

@@ -48,18 +48,17 @@ extension Tensor {
   /// reshape to the kept-axes shape, then expand (a zero-stride view, no copy).
   public func sum(axes: [Int]? = nil, keepingAxes: Bool = false) throws -> Tensor {
     let reducedAxes = try reductionAxes(axes, op: "sum")
-    let result = reduced(.sum, axes: reducedAxes)
     let input = self
-    let keptShape = result.shape
-    return try result.reshaped(reducedShape(reducedAxes, keepingAxes: keepingAxes))
-      .recorded(
-        "sum", [self],
-        jvp: { t, _ in try t[0]!.sum(axes: reducedAxes, keepingAxes: keepingAxes) }
-      ) { g in
-        // exercise 2.5: The VJP of a sum over axes
-        [try g.reshaped(keptShape).expandedKeptAxes(to: input.shape)]
-        // end exercise 2.5
-      }
+    let keptShape = reducedShape(reducedAxes, keepingAxes: true)
+    let outShape = reducedShape(reducedAxes, keepingAxes: keepingAxes)
+    return try Tensor.linear(
+      "sum", [self],
+      apply: { xs in try xs[0].reduced(.sum, axes: reducedAxes).reshaped(outShape) }
+    ) { g in
+      // exercise 2.5: The VJP of a sum over axes
+      [try g.reshaped(keptShape).expandedKeptAxes(to: input.shape)]
+      // end exercise 2.5
+    }
   }
   // end listing: sum
 
@@ -99,6 +98,7 @@ extension Tensor {
     return try result.reshaped(reducedShape(reducedAxes, keepingAxes: keepingAxes))
       .recorded(
         op, [self],
+        // since chapter 4: forward mode
         jvp: { t, y in
           // The tangent at the winning elements, averaged over ties.
           let winners = Tensor.zipped(
@@ -108,6 +108,7 @@ extension Tensor {
           let picked = try (t[0]! * winners).sum(axes: reducedAxes, keepingAxes: true) / ties
           return try picked.reshaped(y.shape)
         }
+        // end since chapter 4
       ) { g in
         // Which elements attained the extremum (not differentiable), and how many per slot.
         let winners = Tensor.zipped(

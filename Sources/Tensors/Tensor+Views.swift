@@ -9,11 +9,15 @@ extension Tensor {
   public func reshaped(_ newShape: [Int]) throws -> Tensor {
     let target = try resolvedShape(newShape)
     if target == shape { return self }
-    let (source, start) = contiguousStorage()
     let input = self
-    return Tensor(
-      storage: source, shape: target, strides: Tensor.contiguousStrides(target), offset: start
-    ).recorded("reshape", [self], jvp: { t, y in try t[0]!.reshaped(y.shape) }) { g in
+    return try Tensor.linear(
+      "reshape", [self],
+      apply: { xs in
+        let (source, start) = xs[0].contiguousStorage()
+        return Tensor(
+          storage: source, shape: target, strides: Tensor.contiguousStrides(target), offset: start)
+      }
+    ) { g in
       [try g.reshaped(input.shape)]
     }
   }
@@ -56,13 +60,19 @@ extension Tensor {
         "\(describe(axes)) is not a permutation of the \(rank) axes of "
           + "shape \(describe(shape))")
     }
-    let (newShape, newStrides) = Tensor.permutedLayout(shape: shape, strides: strides, order)
     var inverse = [Int](repeating: 0, count: rank)
     for (i, axis) in order.enumerated() { inverse[axis] = i }
-    return Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset)
-      .recorded("permute", [self], jvp: { t, _ in try t[0]!.permuted(order) }) { g in
-        [try g.permuted(inverse)]
+    return try Tensor.linear(
+      "permute", [self],
+      apply: { xs in
+        let x = xs[0]
+        let (newShape, newStrides) = Tensor.permutedLayout(
+          shape: x.shape, strides: x.strides, order)
+        return Tensor(storage: x.storage, shape: newShape, strides: newStrides, offset: x.offset)
       }
+    ) { g in
+      [try g.permuted(inverse)]
+    }
   }
 
   /// The shape and strides of the view whose axis `i` is axis `order[i]` of this layout.
@@ -106,34 +116,39 @@ extension Tensor {
         "range \(range) step \(step) does not fit axis \(axis) of shape "
           + "\(describe(shape))")
     }
-    var newShape = shape
-    var newStrides = strides
-    newShape[a] = (range.count + step - 1) / step
-    newStrides[a] = strides[a] * step
-    let start = range.isEmpty ? offset : offset + range.lowerBound * strides[a]
     let input = self
-    return Tensor(storage: storage, shape: newShape, strides: newStrides, offset: start)
-      .recorded(
-        "slice", [self], jvp: { t, _ in try t[0]!.sliced(axis: a, range, step: step) }
-      ) { g in
-        [try g.unsliced(into: input.shape, axis: a, range, step: step)]
+    return try Tensor.linear(
+      "slice", [self],
+      apply: { xs in
+        let x = xs[0]
+        var newShape = x.shape
+        var newStrides = x.strides
+        newShape[a] = (range.count + step - 1) / step
+        newStrides[a] = x.strides[a] * step
+        let start = range.isEmpty ? x.offset : x.offset + range.lowerBound * x.strides[a]
+        return Tensor(storage: x.storage, shape: newShape, strides: newStrides, offset: start)
       }
+    ) { g in
+      [try g.unsliced(into: input.shape, axis: a, range, step: step)]
+    }
   }
   // end listing: slice
 
   /// The inverse of `sliced`: this tensor placed at `range`/`step` along `axis` of a zero
   /// tensor of `shape`. It is the VJP of slicing, and its own VJP is slicing.
   func unsliced(into shape: [Int], axis: Int, _ range: Range<Int>, step: Int) throws -> Tensor {
-    let result = Tensor.zeros(shape, dtype: dtype)
-    var strides = result.strides
-    strides[axis] *= step
-    let window = Tensor(
-      storage: result.storage, shape: self.shape, strides: strides,
-      offset: range.isEmpty ? 0 : range.lowerBound * result.strides[axis])
-    window.assign(from: self)
-    return result.recorded(
+    try Tensor.linear(
       "unslice", [self],
-      jvp: { t, _ in try t[0]!.unsliced(into: shape, axis: axis, range, step: step) }
+      apply: { xs in
+        let result = Tensor.zeros(shape, dtype: xs[0].dtype)
+        var strides = result.strides
+        strides[axis] *= step
+        let window = Tensor(
+          storage: result.storage, shape: xs[0].shape, strides: strides,
+          offset: range.isEmpty ? 0 : range.lowerBound * result.strides[axis])
+        window.assign(from: xs[0])
+        return result
+      }
     ) { g in
       [try g.sliced(axis: axis, range, step: step)]
     }
@@ -155,9 +170,15 @@ extension Tensor {
   /// A contiguous tensor with the same elements (this one, if it already is).
   public func contiguous() -> Tensor {
     if isContiguous { return self }
-    let (copy, _) = contiguousStorage()
-    return Tensor(storage: copy, shape: shape, strides: Tensor.contiguousStrides(shape), offset: 0)
-      .recorded("contiguous", [self], jvp: { t, _ in t[0]!.contiguous() }) { g in [g] }
+    return Tensor.linear(
+      "contiguous", [self],
+      apply: { xs in
+        let (copy, start) = xs[0].contiguousStorage()
+        return Tensor(
+          storage: copy, shape: xs[0].shape, strides: Tensor.contiguousStrides(xs[0].shape),
+          offset: start)
+      }
+    ) { g in [g] }
   }
 
   /// A view with a new axis of size 1 at `axis`.
@@ -184,12 +205,17 @@ extension Tensor {
     }
     if target == shape { return self }
     let axes = shape.indices.filter { shape[$0] == 1 && target[$0] != 1 }
-    var newStrides = strides
-    for axis in axes { newStrides[axis] = 0 }
-    return Tensor(storage: storage, shape: target, strides: newStrides, offset: offset)
-      .recorded("expand", [self], jvp: { t, _ in try t[0]!.expandedKeptAxes(to: target) }) { g in
-        [try g.sum(axes: axes, keepingAxes: true)]
+    return try Tensor.linear(
+      "expand", [self],
+      apply: { xs in
+        var newStrides = xs[0].strides
+        for axis in axes { newStrides[axis] = 0 }
+        return Tensor(
+          storage: xs[0].storage, shape: target, strides: newStrides, offset: xs[0].offset)
       }
+    ) { g in
+      [try g.sum(axes: axes, keepingAxes: true)]
+    }
   }
 
   /// Copies `source`'s elements into this view (same shape and dtype); not recorded.

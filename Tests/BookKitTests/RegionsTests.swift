@@ -121,3 +121,38 @@ struct ListingsMarkdownTests {
     }
   }
 }
+
+@Suite("Regions: code a later chapter teaches")
+struct SinceRegionTests {
+  @Test("a listing leaves out 'since chapter N' code before chapter N and shows it from N on")
+  func since() throws {
+    let text = """
+      // listing: op
+      let y = compute(x)
+      // since chapter 4: forward mode
+      let t = tangent(x)
+      // end since chapter 4
+      return y
+      // end listing: op
+      """
+    let regions = try RegionParser.regions(in: text, file: "A.swift")
+    #expect(regions.contains { $0.kind == .since(4) && $0.title == "forward mode" })
+    let lines = text.components(separatedBy: "\n")
+    let listing = regions.first { $0.kind == .listing }!
+    #expect(
+      Listings.body(of: listing, lines: lines, regions: regions, chapter: 2)
+        == ["let y = compute(x)", "return y"])
+    #expect(
+      Listings.body(of: listing, lines: lines, regions: regions, chapter: 4)
+        == ["let y = compute(x)", "let t = tangent(x)", "return y"])
+    #expect(Project.chapter(of: "Chapters/02-tensors/README.md") == 2)
+    #expect(Project.chapter(of: "README.md") == .max)
+    #expect {
+      try RegionParser.regions(in: "// since chapter 4: x\nlet a = 1\n", file: "B.swift")
+    } throws: { "\($0)".contains("never closed") }
+    #expect {
+      try RegionParser.regions(
+        in: "// since chapter 4: x\n// end since chapter 5\n", file: "C.swift")
+    } throws: { "\($0)".contains("does not close") }
+  }
+}

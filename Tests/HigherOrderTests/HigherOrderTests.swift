@@ -236,6 +236,66 @@ struct ForwardModeTests {
     }
   }
 
+  @Test("linear ops derive their rule from the op: right whatever the tangent's layout")
+  func linearRulesAnyLayout() throws {
+    // Each linear op's forward-mode rule is the op itself applied to the tangent, so it must
+    // read the tangent's own strides, not the primal's: here the primal is a transposed view
+    // and the tangent contiguous, then the other way round (and an expanded tangent).
+    let functions: [(String, (Tensor) throws -> Tensor)] = [
+      (
+        "permute, slice with a step",
+        { x in try x.permuted([1, 0]).sliced(axis: 0, 0..<3, step: 2) }
+      ),
+      ("reshape, expand, sum", { x in try x.reshaped([6]).expand(to: [2, 6]).sum(axes: [0]) }),
+      (
+        "select, contiguous, negate, scale", { x in try -(x.selected(axis: 0, 1).contiguous() * 3) }
+      ),
+      (
+        "concat, indexSelect, where",
+        { x in
+          let joined = try Tensor.concatenated([x, x.sliced(axis: 0, 1..<2)], axis: 0)
+          let picked = try joined.indexSelect(axis: 0, [2, 0, 2])
+          return try Tensor.select(
+            picked.isGreater(than: Tensor(scalar: 0, dtype: .float64)), picked, -picked)
+        }
+      ),
+    ]
+    let stored = sample([3, 2], seed: 4)
+    let transposedPrimal = try stored.transposed()  // [2, 3], strides [1, 2]
+    let contiguousTangent = sample([2, 3], seed: 8)
+    let expandedTangent = try sample([1, 3], seed: 9).expand(to: [2, 3])
+    let cases = [
+      (transposedPrimal, contiguousTangent),
+      (transposedPrimal.contiguous(), try sample([3, 2], seed: 8).transposed()),
+      (transposedPrimal, expandedTangent),
+    ]
+    for (name, f) in functions {
+      for (x, v) in cases {
+        let forward = try forwardJVP(f, at: x, tangent: v)
+        let reference = try jvpByDoubleVJP(f, at: x, tangent: v)
+        #expect(forward != nil, "\(name)")
+        #expect(
+          allClose(forward?.scalars ?? [], reference.scalars, tolerance: 1e-12),
+          "\(name): primal strides \(x.strides), tangent strides \(v.strides)")
+      }
+    }
+  }
+
+  @Test("a missing tangent is a symbolic zero: no tensor is made for it")
+  func symbolicZero() throws {
+    #expect(try sumOfTerms([nil, nil]) == nil)
+    let a = sample([2])
+    #expect(try sumOfTerms([nil, a])?.scalars == a.scalars)
+    // A two-argument function with a tangent for one argument only.
+    let b = sample([2], seed: 1)
+    let trace = ForwardMode.Trace()
+    let y = try ForwardMode.$trace.withValue(trace) {
+      try a.withTangent(Tensor.ones([2], dtype: .float64)).multiplied(by: b.detach())
+    }
+    #expect(trace.missingRules.isEmpty)
+    #expect(y.tangent?.scalars == b.scalars)
+  }
+
   @Test("an op without a JVP rule makes jvp fall back, with the same answer")
   func fallback() throws {
     let noRule: (Tensor) throws -> Tensor = { x in
