@@ -144,7 +144,7 @@ struct Chapter2: ParsableCommand {
     }
     // end listing: regression
     print(
-      "learned w = \(weights.scalars.map { String(format: "%.3f", $0) }), "
+      "learned w = [\(weights.scalars.map { String(format: "%.3f", $0) }.joined(separator: ", "))], "
         + String(format: "b = %.3f", try bias.item()) + "; true w = [2, -3, 0.5], b = 1.5")
     var plot = SVGPlot(title: "Mean squared error", xLabel: "step", yLabel: "mse")
     plot.lines = [.init(points: losses, color: "#d62728", label: "mse")]

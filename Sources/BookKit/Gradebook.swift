@@ -197,7 +197,9 @@ public enum Gradebook {
           if g.isStub {
             why = "not started: its stub is at \(places[g.exercise] ?? "its region")"
           } else if let other = g.blockedBy {
-            why = "these tests use exercise \(other), which still holds its stub"
+            why =
+              "its tests stopped at exercise \(other)'s stub, which they use: do \(other) first "
+              + "(this one may be a stub too)"
           } else {
             why = g.firstFailure ?? "failed (see its log)"
           }

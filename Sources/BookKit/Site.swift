@@ -186,8 +186,9 @@ public enum Site {
       lines.insert(contentsOf: answers, at: ref.fenceClose + 1)
       let depth = "../"
       var caption =
-        "<p class=\"listing-caption\"><a href=\"\(depth)sources/\(ref.sourceFile).txt\">"
-        + "\(ref.sourceFile)</a>, lines \(region.begin + 2)–\(region.end)"
+        "<p class=\"listing-caption\"><a href=\"\(depth)sources/\(ref.sourceFile).txt\" "
+        + "title=\"The whole file as this edition has it (the reference edition's holds the "
+        + "solutions)\">\(ref.sourceFile)</a>, lines \(region.begin + 2)–\(region.end)"
       if let sourceURL {
         caption +=
           " · <a href=\"\(sourceURL)\(ref.sourceFile)#L\(region.begin + 2)-L\(region.end)\">"

@@ -172,6 +172,9 @@ public enum Workbook {
     }
     let exercises = try project.exercises()
     fresh[markerFile] = Data(readerReadme(exercises).utf8)
+    if let readme = fresh["README.md"] {
+      fresh["README.md"] = Data(readerBanner.utf8) + readme
+    }
 
     // What the reader has: solved exercises, and each file with its exercises reset to stubs.
     let manifest = report.created ? [:] : readManifest(destination)
@@ -326,6 +329,15 @@ public enum Workbook {
     return String(h, radix: 16)
   }
 
+  /// What the reader edition's copy of the book's README says first.
+  static let readerBanner = """
+    > **This is your reader edition of Gradbook.** Start with `READER-EDITION.md`: it lists
+    > the exercises. Here `make check` grades them. The chapters' programs (and `make book`)
+    > stop at the first exercise stub they reach, so run a chapter's program once its
+    > exercises are done. The rest of this page describes the book's own repository.
+
+    """
+
   /// The reader edition's front page, listing its exercises.
   static func readerReadme(_ exercises: [Exercise]) -> String {
     let list = exercises.map {
@@ -339,12 +351,21 @@ public enum Workbook {
 
       \(list.joined(separator: "\n"))
 
-      Then run `make check` here: it builds, runs each exercise's tests in its own process and
-      prints your gradebook. An exercise still holding its stub fails only itself.
+      Each exercise is explained in its chapter (`Chapters/NN-name/README.md`, or the book's
+      site), right above the listing that holds its stub.
 
-      Your work is yours: when the book gets a new version, run `make workbook` again in the
-      book's folder. It keeps every exercise you changed, refreshes the rest, and copies any
-      other file you changed to `.gradbook/kept/` before replacing it.
+      Then run `make check` here: it builds, runs each exercise's tests in its own process and
+      prints your gradebook — under each exercise not done, the first thing its tests found
+      wrong — and your score. An unfinished exercise fails itself and only the exercises whose
+      tests build on it (the gradebook says "needs N.M" there). To run one exercise's tests
+      alone while you work, say exercise 1.2: `swift test --disable-xctest --filter Ch01Ex2`.
+      A chapter's program stops at the first stub it reaches, so run it once its exercises
+      are done.
+
+      Your work is yours: when the book gets a new version, update the repository this edition
+      was made from (`git pull`) and run `make workbook` again there. It keeps every exercise
+      you changed, refreshes the rest, copies any other file you changed to
+      `.gradbook/kept/` before replacing it, and says what it did.
 
       """
   }

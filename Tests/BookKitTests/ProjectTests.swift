@@ -168,7 +168,8 @@ struct SiteAnnotationTests {
       markdown, file: "Chapters/01-x/README.md", project: project,
       sourceURL: "https://forge.example/blob/main/")
     #expect(
-      page.contains(#"<a href="../sources/Sources/M/A.swift.txt">Sources/M/A.swift</a>, lines 2–6"#)
+      page.contains(#"<a href="../sources/Sources/M/A.swift.txt""#)
+        && page.contains(#">Sources/M/A.swift</a>, lines 2–6"#)
     )
     #expect(page.contains("https://forge.example/blob/main/Sources/M/A.swift#L2-L6"))
     #expect(page.contains("<summary>Show the answer to exercise 1.1: Twice</summary>"))
