@@ -71,8 +71,8 @@ struct Chapter2: ParsableCommand {
     b.label = "b"
     let x = Tensor.randn([4, 2], using: &generator)
     x.label = "x"
-    let h = try (w.matmul(x) + b).tanh()
-    let loss = try (h * h).mean()
+    let h = try w.matrixProduct(x).adding(b).tanh()
+    let loss = try h.multiplied(by: h).mean()
     try loss.backward()
     // end listing: tape
     for t in loss.topologicalOrder() {
@@ -99,11 +99,11 @@ struct Chapter2: ParsableCommand {
     let a = Tensor.randn([3, 4], dtype: .float64, using: &generator)
     let c = Tensor.randn([4, 5], dtype: .float64, using: &generator)
     let checks: [(String, [Tensor], ([Tensor]) throws -> Tensor)] = [
-      ("matmul", [a, c], { try $0[0].matmul($0[1]) }),
+      ("matmul", [a, c], { try $0[0].matrixProduct($0[1]) }),
       ("tanh ∘ transpose", [a], { try $0[0].transposed().tanh() }),
       ("sum over axis 1", [a], { try $0[0].sum(axes: [1]) }),
       ("max over axis 0", [a], { try $0[0].max(axes: [0]) }),
-      ("x · x / (1 + |x|)", [a], { try $0[0] * $0[0] / ($0[0].abs() + 1) }),
+      ("x · x / (1 + |x|)", [a], { try $0[0].multiplied(by: $0[0]).divided(by: $0[0].abs() + 1) }),
     ]
     for (name, inputs, f) in checks {
       let report = try gradcheck(f, inputs: inputs)
@@ -120,7 +120,7 @@ struct Chapter2: ParsableCommand {
     let trueWeights = Tensor([2.0, -3.0, 0.5])
     let inputs = Tensor.randn([200, 3], using: &generator)
     let noise = Tensor.randn([200], using: &generator) * 0.1
-    let targets = try inputs.matmul(trueWeights) + 1.5 + noise
+    let targets = try (inputs.matrixProduct(trueWeights) + 1.5).adding(noise)
     // listing: regression
     let weights = Tensor.zeros([3])
     weights.requiresGrad = true
@@ -128,14 +128,14 @@ struct Chapter2: ParsableCommand {
     bias.requiresGrad = true
     var losses: [(x: Double, y: Double)] = []
     for step in 0..<steps {
-      let predictions = try inputs.matmul(weights) + bias
-      let loss = try (predictions - targets).pow(2).mean()
+      let predictions = try inputs.matrixProduct(weights).adding(bias)
+      let loss = try predictions.subtracting(targets).pow(2).mean()
       weights.zeroGrad()
       bias.zeroGrad()
       try loss.backward()
       try withoutGrad {
-        try weights.update(to: weights - 0.05 * weights.grad!)
-        try bias.update(to: bias - 0.05 * bias.grad!)
+        try weights.update(to: weights.subtracting(0.05 * weights.grad!))
+        try bias.update(to: bias.subtracting(0.05 * bias.grad!))
       }
       losses.append((Double(step), try loss.item()))
       if step % 50 == 0 || step == steps - 1 {

@@ -48,7 +48,7 @@ public func gradcheck(
   try output.backward(seed: u.to(output.dtype))
 
   func objective(_ xs: [Tensor]) throws -> Double {
-    try withoutGrad { try (f(xs).to(.float64) * u).sum().item() }
+    try withoutGrad { try f(xs).to(.float64).multiplied(by: u).sum().item() }
   }
   var worst: [Double] = []
   for (i, leaf) in leaves.enumerated() {

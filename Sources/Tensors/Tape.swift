@@ -217,7 +217,7 @@ extension Tensor {
   public func backward(seed: Tensor? = nil) throws {
     try propagate(seed: seed, recordingVJPs: false) { tensor, grad in
       if tensor.isLeaf || tensor.retainsGrad {
-        tensor.grad = try tensor.grad.map { try $0 + grad } ?? grad
+        tensor.grad = try tensor.grad.map { try $0.adding(grad) } ?? grad
       }
     }
   }
@@ -269,7 +269,7 @@ extension Tensor {
                 + "for an input of shape \(describe(input.shape))")
           }
           // Accumulate: a tensor used on several paths receives the sum of them all.
-          input.pendingGrad = try input.pendingGrad.map { try $0 + inputGrad } ?? inputGrad
+          input.pendingGrad = try input.pendingGrad.map { try $0.adding(inputGrad) } ?? inputGrad
         }
       }
     }

@@ -38,11 +38,6 @@ extension Tensor {
       [g.unscattered(to: lhs), g.unscattered(to: rhs)]
     }
   }
-
-  /// `lhs.adding(rhs)`. Disfavored, so that Chapter 3's broadcasting `+` wins wherever
-  /// both are visible.
-  @_disfavoredOverload
-  public static func + (lhs: Tensor, rhs: Tensor) throws -> Tensor { try lhs.adding(rhs) }
   // end listing: add
 
   /// Elementwise difference.
@@ -55,10 +50,6 @@ extension Tensor {
       [g.unscattered(to: lhs), (-g).unscattered(to: rhs)]
     }
   }
-
-  /// `lhs.subtracting(rhs)` (disfavored: Chapter 3's broadcasting `-` wins).
-  @_disfavoredOverload
-  public static func - (lhs: Tensor, rhs: Tensor) throws -> Tensor { try lhs.subtracting(rhs) }
 
   // listing: multiply
   /// Elementwise product: each input's gradient is the output's, times the other input.
@@ -76,17 +67,14 @@ extension Tensor {
       // end since chapter 4
     ) { g in
       // exercise 2.3: The VJP of the elementwise product
-      [try (g * rhs).unscattered(to: lhs), try (g * lhs).unscattered(to: rhs)]
+      [
+        try g.multiplied(by: rhs).unscattered(to: lhs),
+        try g.multiplied(by: lhs).unscattered(to: rhs),
+      ]
       // end exercise 2.3
     }
   }
   // end listing: multiply
-
-  /// `lhs.multiplied(by: rhs)` (disfavored: Chapter 3's broadcasting `*` wins).
-  @_disfavoredOverload
-  public static func * (lhs: Tensor, rhs: Tensor) throws -> Tensor {
-    try lhs.multiplied(by: rhs)
-  }
 
   /// Elementwise quotient; division by zero follows IEEE 754.
   public func divided(by other: Tensor) throws -> Tensor {
@@ -100,14 +88,13 @@ extension Tensor {
       }
       // end since chapter 4
     ) { g in
-      let gl = try g / rhs
-      return [gl.unscattered(to: lhs), try (-(gl * lhs) / rhs).unscattered(to: rhs)]
+      let gl = try g.divided(by: rhs)
+      return [
+        gl.unscattered(to: lhs),
+        try (-gl.multiplied(by: lhs)).divided(by: rhs).unscattered(to: rhs),
+      ]
     }
   }
-
-  /// `lhs.divided(by: rhs)` (disfavored: Chapter 3's broadcasting `/` wins).
-  @_disfavoredOverload
-  public static func / (lhs: Tensor, rhs: Tensor) throws -> Tensor { try lhs.divided(by: rhs) }
 
   /// Elementwise negation.
   public static prefix func - (operand: Tensor) -> Tensor {
@@ -147,14 +134,16 @@ extension Tensor {
       // since chapter 4: forward mode
       jvp: { t, _ in
         let mask = try first()
-        return try sumOfTerms([t[0].map { try $0 * mask }, t[1].map { try $0 * (1 - mask) }])
+        return try sumOfTerms([
+          t[0].map { try $0.multiplied(by: mask) }, t[1].map { try $0.multiplied(by: 1 - mask) },
+        ])
       }
       // end since chapter 4
     ) { g in
       let mask = try first()
       return [
-        try (g * mask).unscattered(to: this),
-        try (g * (1 - mask)).unscattered(to: other),
+        try g.multiplied(by: mask).unscattered(to: this),
+        try g.multiplied(by: 1 - mask).unscattered(to: other),
       ]
     }
   }
@@ -163,7 +152,6 @@ extension Tensor {
 // Arithmetic with plain numbers: the number acts as a 0-d tensor of the same dtype.
 extension Tensor {
   /// `t + 2`.
-  @_disfavoredOverload
   public static func + (lhs: Tensor, rhs: Double) -> Tensor {
     lhs.mapped(.shift(rhs)).recorded(
       "add", [lhs],
@@ -173,28 +161,21 @@ extension Tensor {
     ) { g in [g] }
   }
   /// `2 + t`.
-  @_disfavoredOverload
   public static func + (lhs: Double, rhs: Tensor) -> Tensor { rhs + lhs }
   /// `t - 2`.
-  @_disfavoredOverload
   public static func - (lhs: Tensor, rhs: Double) -> Tensor { lhs + (-rhs) }
   /// `2 - t`.
-  @_disfavoredOverload
   public static func - (lhs: Double, rhs: Tensor) -> Tensor { -rhs + lhs }
   /// `t * 2`.
-  @_disfavoredOverload
   public static func * (lhs: Tensor, rhs: Double) -> Tensor {
     Tensor.linear("scale", [lhs], apply: { xs in xs[0].mapped(.scale(rhs)) }) { g in [g * rhs] }
   }
   /// `2 * t`.
-  @_disfavoredOverload
   public static func * (lhs: Double, rhs: Tensor) -> Tensor { rhs * lhs }
   /// `t / 2`.
-  @_disfavoredOverload
   public static func / (lhs: Tensor, rhs: Double) -> Tensor { lhs * (1 / rhs) }
   /// `2 / t`.
-  @_disfavoredOverload
   public static func / (lhs: Double, rhs: Tensor) throws -> Tensor {
-    try Tensor(scalar: lhs, dtype: rhs.dtype) / rhs
+    try Tensor(scalar: lhs, dtype: rhs.dtype).divided(by: rhs)
   }
 }

@@ -13,10 +13,10 @@ extension Tensor {
     return mapped(.exp).recorded(
       "exp", [self],
       // since chapter 4: forward mode
-      jvp: { t, y in try t[0]! * y }
+      jvp: { t, y in try t[0]!.multiplied(by: y) }
       // end since chapter 4
     ) { g in
-      [try g * x.exp()]
+      [try g.multiplied(by: x.exp())]
     }
   }
 
@@ -26,9 +26,9 @@ extension Tensor {
     return mapped(.log).recorded(
       "log", [self],
       // since chapter 4: forward mode
-      jvp: { t, _ in try t[0]! / x }
+      jvp: { t, _ in try t[0]!.divided(by: x) }
       // end since chapter 4
-    ) { g in [try g / x] }
+    ) { g in [try g.divided(by: x)] }
   }
 
   /// The square root.
@@ -37,10 +37,10 @@ extension Tensor {
     return mapped(.sqrt).recorded(
       "sqrt", [self],
       // since chapter 4: forward mode
-      jvp: { t, y in try t[0]! / (2 * y) }
+      jvp: { t, y in try t[0]!.divided(by: 2 * y) }
       // end since chapter 4
     ) { g in
-      [try g / (2 * x.sqrt())]
+      [try g.divided(by: 2 * x.sqrt())]
     }
   }
 
@@ -50,10 +50,10 @@ extension Tensor {
     return mapped(.abs).recorded(
       "abs", [self],
       // since chapter 4: forward mode
-      jvp: { t, _ in try t[0]! * x.mapped(.sign) }
+      jvp: { t, _ in try t[0]!.multiplied(by: x.mapped(.sign)) }
       // end since chapter 4
     ) { g in
-      [try g * x.mapped(.sign)]
+      [try g.multiplied(by: x.mapped(.sign))]
     }
   }
 
@@ -88,11 +88,14 @@ extension Tensor {
       "tanh′", [g, y],
       // since chapter 4: forward mode
       jvp: { t, _ in
-        try sumOfTerms([t[0].map { y.tanhGradient($0) }, t[1].map { try -2 * g * y * $0 }])
+        try sumOfTerms([
+          t[0].map { y.tanhGradient($0) },
+          t[1].map { try (-2 * g).multiplied(by: y).multiplied(by: $0) },
+        ])
       }
       // end since chapter 4
     ) { h in
-      [y.tanhGradient(h), try -2 * h * g * y]
+      [y.tanhGradient(h), try (-2 * h).multiplied(by: g).multiplied(by: y)]
     }
   }
   // end listing: tanh
@@ -103,11 +106,11 @@ extension Tensor {
     return mapped(.sigmoid).recorded(
       "sigmoid", [self],
       // since chapter 4: forward mode
-      jvp: { t, s in try t[0]! * s * (1 - s) }
+      jvp: { t, s in try t[0]!.multiplied(by: s).multiplied(by: 1 - s) }
       // end since chapter 4
     ) { g in
       let s = x.sigmoid()
-      return [try g * s * (1 - s)]
+      return [try g.multiplied(by: s).multiplied(by: 1 - s)]
     }
   }
 
@@ -121,9 +124,9 @@ extension Tensor {
     return mapped(.softplus).recorded(
       "softplus", [self],
       // since chapter 4: forward mode
-      jvp: { t, _ in try t[0]! * x.sigmoid() }
+      jvp: { t, _ in try t[0]!.multiplied(by: x.sigmoid()) }
       // end since chapter 4
-    ) { g in [try g * x.sigmoid()] }
+    ) { g in [try g.multiplied(by: x.sigmoid())] }
   }
 
   /// max(0, x), with gradient 1 where x > 0 and 0 elsewhere (0 at 0).
@@ -157,10 +160,10 @@ extension Tensor {
     return mapped(.power(exponent)).recorded(
       "pow", [self],
       // since chapter 4: forward mode
-      jvp: { t, _ in try t[0]! * (exponent * x.pow(exponent - 1)) }
+      jvp: { t, _ in try t[0]!.multiplied(by: exponent * x.pow(exponent - 1)) }
       // end since chapter 4
     ) { g in
-      [try g * (exponent * x.pow(exponent - 1))]
+      [try g.multiplied(by: exponent * x.pow(exponent - 1))]
     }
   }
 

@@ -109,7 +109,7 @@ extension Tensor {
           // exercise 2.7: Scatter-add for repeated indices
           let target = try result.sliced(axis: axis, index..<(index + 1))
           let row = try source.sliced(axis: axis, position..<(position + 1))
-          target.assign(from: try target + row)
+          target.assign(from: try target.adding(row))
           // end exercise 2.7
         }
         return result

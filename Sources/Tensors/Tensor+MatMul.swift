@@ -2,16 +2,13 @@ import CBLAS
 
 extension Tensor {
   // listing: matmul
-  /// The matrix product, with NumPy's rules for 1-d operands.
+  /// The matrix product, with NumPy's rules for 1-d operands and equal batch shapes.
   ///
   /// - 2-d × 2-d: `[m, k] × [k, n] → [m, n]`, through BLAS `gemm`.
   /// - A 1-d left operand is a row `[1, k]`, a 1-d right operand a column `[k, 1]`; the
   ///   added axis is removed from the result.
-  /// - More axes: a batch of matrices; in this chapter both batch shapes must be equal.
-  @_disfavoredOverload
-  public func matmul(_ other: Tensor) throws -> Tensor { try matrixProduct(other) }
-
-  /// The matrix product of this chapter: equal batch shapes (see `matmul`).
+  /// - More axes: a batch of matrices; both batch shapes must be equal (Chapter 3's
+  ///   `matmul` broadcasts them).
   public func matrixProduct(_ other: Tensor) throws -> Tensor {
     guard dtype == other.dtype else {
       throw TensorError(
@@ -45,12 +42,12 @@ extension Tensor {
       "matmul", [self, other],
       // since chapter 4: forward mode
       jvp: { t, _ in
-        try sumOfTerms([t[0].map { try $0.matmul(b) }, t[1].map { try a.matmul($0) }])
+        try sumOfTerms([t[0].map { try $0.matrixProduct(b) }, t[1].map { try a.matrixProduct($0) }])
       }
       // end since chapter 4
     ) { g in
       // exercise 2.6: The VJP of the matrix product
-      [try g.matmul(b.transposed()), try a.transposed().matmul(g)]
+      [try g.matrixProduct(b.transposed()), try a.transposed().matrixProduct(g)]
       // end exercise 2.6
     }
   }

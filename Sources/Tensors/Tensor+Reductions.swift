@@ -105,7 +105,8 @@ extension Tensor {
             .equal, input, try result.expandedKeptAxes(to: input.shape).contiguous(),
             shape: input.shape)
           let ties = winners.reduced(.sum, axes: reducedAxes)
-          let picked = try (t[0]! * winners).sum(axes: reducedAxes, keepingAxes: true) / ties
+          let picked = try t[0]!.multiplied(by: winners).sum(axes: reducedAxes, keepingAxes: true)
+            .divided(by: ties)
           return try picked.reshaped(y.shape)
         }
         // end since chapter 4
@@ -115,8 +116,8 @@ extension Tensor {
           .equal, input, try result.expandedKeptAxes(to: input.shape).contiguous(),
           shape: input.shape)
         let ties = winners.reduced(.sum, axes: reducedAxes)
-        let share = try (g.reshaped(keptShape) / ties).expandedKeptAxes(to: input.shape)
-        return [try share.contiguous() * winners]
+        let share = try g.reshaped(keptShape).divided(by: ties).expandedKeptAxes(to: input.shape)
+        return [try share.contiguous().multiplied(by: winners)]
       }
   }
 }

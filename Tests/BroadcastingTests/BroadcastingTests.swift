@@ -128,9 +128,9 @@ struct BroadcastingTests {
     try expectGradients("log-softmax axis 0", [sample([3, 4])]) { try $0[0].logSoftmax(axis: 0) }
   }
 
-  @Test("the upgraded operators win over Chapter 2's in a file that imports both")
+  @Test("one spelling, one meaning: `+` broadcasts in a file that imports both stages")
   func overloadResolution() throws {
-    // This file imports Tensors and Broadcasting; `+` must broadcast, not throw.
+    // This file imports Tensors and Broadcasting; `+` exists once, and broadcasts.
     #expect(try (Tensor.ones([2, 1]) + Tensor.ones([3])).shape == [2, 3])
   }
 }

@@ -49,7 +49,7 @@ struct Ch02Ex3Multiply {
     x.requiresGrad = true
     y.requiresGrad = true
     let g = try Tensor([1, 2, 3, 4], shape: [2, 2], dtype: .float64)
-    try (x * y).backward(seed: g)
+    try x.multiplied(by: y).backward(seed: g)
     #expect(x.grad?.scalars == [4, 0.5, -3, 8])
     #expect(y.grad?.scalars == [1, -4, 9, 2])
   }
@@ -59,7 +59,7 @@ struct Ch02Ex3Multiply {
     let s = Tensor(scalar: 3, dtype: .float64)
     s.requiresGrad = true
     let x = Tensor([1, 2, 4], dtype: .float64)
-    try (s * x).backward(seed: Tensor([1, 1, 0.5], dtype: .float64))
+    try s.multiplied(by: x).backward(seed: Tensor([1, 1, 0.5], dtype: .float64))
     #expect(s.grad?.shape == [] && s.grad?.scalars == [5])
   }
 }
@@ -117,7 +117,7 @@ struct Ch02Ex6MatMul {
     a.requiresGrad = true
     b.requiresGrad = true
     let g = sample([3, 2], seed: 2.9)
-    try a.matmul(b).backward(seed: g)
+    try a.matrixProduct(b).backward(seed: g)
     let (av, bv, gv) = (a.scalars, b.scalars, g.scalars)
     var ga = [Double](repeating: 0, count: 12)
     var gb = [Double](repeating: 0, count: 8)
@@ -138,7 +138,7 @@ struct Ch02Ex6MatMul {
     let a = try Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: .float64)
     let v = Tensor([1, 0, -1], dtype: .float64)
     v.requiresGrad = true
-    try a.matmul(v).backward(seed: Tensor([1, 2], dtype: .float64))
+    try a.matrixProduct(v).backward(seed: Tensor([1, 2], dtype: .float64))
     #expect(v.grad?.scalars == [9, 12, 15])
   }
 }

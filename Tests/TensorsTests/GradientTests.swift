@@ -21,14 +21,14 @@ struct GradientTests {
   @Test("binary ops, including a 0-d operand on either side")
   func binary() throws {
     let s = Tensor(scalar: 0.7, dtype: .float64)
-    try expectGradients("add", [a, b]) { try $0[0] + $0[1] }
-    try expectGradients("subtract", [a, b]) { try $0[0] - $0[1] }
-    try expectGradients("multiply", [a, b]) { try $0[0] * $0[1] }
-    try expectGradients("divide", [a, positive]) { try $0[0] / $0[1] }
+    try expectGradients("add", [a, b]) { try $0[0].adding($0[1]) }
+    try expectGradients("subtract", [a, b]) { try $0[0].subtracting($0[1]) }
+    try expectGradients("multiply", [a, b]) { try $0[0].multiplied(by: $0[1]) }
+    try expectGradients("divide", [a, positive]) { try $0[0].divided(by: $0[1]) }
     try expectGradients("maximum", [a, b]) { try $0[0].maximum($0[1]) }
     try expectGradients("minimum", [a, b]) { try $0[0].minimum($0[1]) }
-    try expectGradients("scalar * tensor", [s, a]) { try $0[0] * $0[1] }
-    try expectGradients("tensor / scalar", [a, s]) { try $0[0] / $0[1] }
+    try expectGradients("scalar * tensor", [s, a]) { try $0[0].multiplied(by: $0[1]) }
+    try expectGradients("tensor / scalar", [a, s]) { try $0[0].divided(by: $0[1]) }
     try expectGradients("number arithmetic", [a]) { try 2 / (($0[0] * 3 - 1).abs() + 1) }
   }
 
@@ -104,17 +104,19 @@ struct GradientTests {
   @Test("matmul: 2-d, 1-d either side, batched")
   func matmul() throws {
     try expectGradients("2-d", [sample([3, 4]), sample([4, 2], seed: 1)]) {
-      try $0[0].matmul($0[1])
+      try $0[0].matrixProduct($0[1])
     }
     try expectGradients("1-d left", [sample([4]), sample([4, 2], seed: 1)]) {
-      try $0[0].matmul($0[1])
+      try $0[0].matrixProduct($0[1])
     }
     try expectGradients("1-d right", [sample([3, 4]), sample([4], seed: 1)]) {
-      try $0[0].matmul($0[1])
+      try $0[0].matrixProduct($0[1])
     }
-    try expectGradients("dot", [sample([4]), sample([4], seed: 1)]) { try $0[0].matmul($0[1]) }
+    try expectGradients("dot", [sample([4]), sample([4], seed: 1)]) {
+      try $0[0].matrixProduct($0[1])
+    }
     try expectGradients("batched", [sample([2, 3, 4]), sample([2, 4, 2], seed: 1)]) {
-      try $0[0].matmul($0[1])
+      try $0[0].matrixProduct($0[1])
     }
   }
 
@@ -122,10 +124,10 @@ struct GradientTests {
   func nonContiguous() throws {
     let t = sample([4, 3])
     try expectGradients("transposed into matmul", [t, sample([4, 2], seed: 1)]) {
-      try $0[0].transposed().matmul($0[1])
+      try $0[0].transposed().matrixProduct($0[1])
     }
     try expectGradients("sliced into multiply", [t, sample([2, 3], seed: 1)]) {
-      try $0[0].sliced(axis: 0, 0..<4, step: 2) * $0[1]
+      try $0[0].sliced(axis: 0, 0..<4, step: 2).multiplied(by: $0[1])
     }
     try expectGradients("expanded into tanh and sum", [sample([1, 3])]) {
       try $0[0].expandedKeptAxes(to: [4, 3]).tanh().sum(axes: [0])
@@ -141,7 +143,7 @@ struct GradientTests {
     try expectGradients("stack", [x, x.detach()]) { try Tensor.stacked([$0[0], $0[1]], axis: 1) }
     try expectGradients("split", [x]) {
       let parts = try $0[0].split(sizes: [1, 2], axis: 1)
-      return try parts[1] * parts[1]
+      return try parts[1].multiplied(by: parts[1])
     }
     try expectGradients("indexSelect repeated", [x]) {
       try $0[0].indexSelect(axis: 1, [2, 0, 2, 2])
@@ -166,7 +168,9 @@ struct GradientTests {
     // x·x with a deliberately wrong VJP (forgets the factor 2).
     let wrong: ([Tensor]) throws -> Tensor = { xs in
       let x = xs[0]
-      return try withoutGrad { try x * x }.recorded("bad-square", [x]) { g in [try g * x] }
+      return try withoutGrad { try x.multiplied(by: x) }.recorded("bad-square", [x]) { g in
+        [try g.multiplied(by: x)]
+      }
     }
     let report = try gradcheck(wrong, inputs: [sample([3])])
     #expect(!report.passed)
@@ -188,8 +192,8 @@ struct Float32Tests {
   @Test("every op's gradient in Float32 matches Float64 to single precision")
   func gradients() throws {
     let cases: [(String, [[Int]], ([Tensor]) throws -> Tensor)] = [
-      ("multiply", [[3, 4], [3, 4]], { try $0[0] * $0[1] }),
-      ("divide", [[3, 4], [3, 4]], { try $0[0] / ($0[1].abs() + 1) }),
+      ("multiply", [[3, 4], [3, 4]], { try $0[0].multiplied(by: $0[1]) }),
+      ("divide", [[3, 4], [3, 4]], { try $0[0].divided(by: $0[1].abs() + 1) }),
       ("tanh", [[3, 4]], { $0[0].tanh() }),
       ("sigmoid", [[3, 4]], { $0[0].sigmoid() }),
       ("softplus", [[3, 4]], { $0[0].softplus() }),
@@ -197,7 +201,7 @@ struct Float32Tests {
       ("exp", [[3, 4]], { $0[0].exp() }),
       ("sum axes", [[2, 3, 4]], { try $0[0].sum(axes: [0, 2]) }),
       ("max axes", [[2, 3, 4]], { try $0[0].max(axes: [1]) }),
-      ("matmul", [[3, 4], [4, 5]], { try $0[0].matmul($0[1]) }),
+      ("matmul", [[3, 4], [4, 5]], { try $0[0].matrixProduct($0[1]) }),
       ("transposed slice", [[4, 6]], { try $0[0].transposed().sliced(axis: 0, 0..<6, step: 2) }),
     ]
     for (name, shapes, f) in cases {

@@ -100,7 +100,7 @@ struct MatMulLayoutTests {
     let w = try Tensor([1, -1], shape: [2, 1], dtype: .float64)
     a.requiresGrad = true
     w.requiresGrad = true
-    try a.matmul(w).sum().backward()
+    try a.matrixProduct(w).sum().backward()
     #expect(a.grad?.scalars == [1, -1, 1, -1, 1, -1])
     #expect(w.grad?.scalars == [9, 12])
   }
@@ -110,7 +110,7 @@ struct MatMulLayoutTests {
     let x = try Tensor([1, 2, 3, 4], shape: [2, 2], dtype: .float64)
     let row = try Tensor([1, 2], shape: [1, 2], dtype: .float64)
     let column = try x.sliced(axis: 1, 0..<1, step: 2)
-    #expect(try row.matmul(column).scalars == [7])
+    #expect(try row.matrixProduct(column).scalars == [7])
   }
 
   @Test("the BLAS layout rule for degenerate shapes and strides")
@@ -155,7 +155,7 @@ struct MatMulLayoutTests {
       let seed = try randomOperand(batch + [m, n], dtype: dtype, using: &g)
       a.requiresGrad = true
       b.requiresGrad = true
-      let c = try a.matmul(b)
+      let c = try a.matrixProduct(b)
       let batches = batch.reduce(1, *)
       let expected = naiveProduct(a.scalars, b.scalars, batches: batches, m: m, k: k, n: n)
       let what = "\(dtype) A\(a.shape) strides \(a.strides), B\(b.shape) strides \(b.strides)"

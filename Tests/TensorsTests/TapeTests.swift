@@ -10,8 +10,8 @@ struct TapeTests {
     let w = sample([3, 2])
     w.requiresGrad = true
     let x = sample([2, 4], seed: 1)
-    let h = try w.matmul(x).tanh()
-    let loss = try (h * h).sum()
+    let h = try w.matrixProduct(x).tanh()
+    let loss = try h.multiplied(by: h).sum()
     try loss.backward()
     let first = w.grad!.scalars
     try loss.backward()
@@ -24,10 +24,11 @@ struct TapeTests {
   func sharedTensor() throws {
     let x = Tensor([0.5, -1, 2], dtype: .float64)
     x.requiresGrad = true
-    let y = try x * x + x.exp() * x  // x feeds four edges
+    let y = try x.multiplied(by: x).adding(x.exp().multiplied(by: x))  // x feeds four edges
     try y.backward(seed: Tensor([1, 2, 3], dtype: .float64))
-    let expected = [0.5, -1, 2].enumerated().map { i, v in
-      Double(i + 1) * (2 * v + Foundation.exp(v) * (v + 1))
+    let expected = [0.5, -1, 2].enumerated().map { (i: Int, v: Double) -> Double in
+      let derivative: Double = 2 * v + Foundation.exp(v) * (v + 1)
+      return Double(i + 1) * derivative
     }
     #expect(allClose(x.grad!.scalars, expected, tolerance: 1e-12))
     #expect(y.grad == nil, "intermediate gradients are not kept unless asked")
@@ -50,7 +51,7 @@ struct TapeTests {
     x.requiresGrad = true
     let d = x.detach() * 2
     #expect(!d.requiresGrad && d.isLeaf)
-    let w = try withoutGrad { try x * x }
+    let w = try withoutGrad { try x.multiplied(by: x) }
     #expect(!w.requiresGrad)
     #expect(throws: TensorError.self) { try w.sum().backward() }
     let z = Tensor([1, 2]) * 2
@@ -85,8 +86,8 @@ struct TapeTests {
     weak var weakLoss: Tensor?
     weak var weakHidden: Tensor?
     do {
-      let hidden = try w.matmul(sample([4, 2], seed: 1)).tanh()
-      let loss = try (hidden * hidden).sum()
+      let hidden = try w.matrixProduct(sample([4, 2], seed: 1)).tanh()
+      let loss = try hidden.multiplied(by: hidden).sum()
       weakHidden = hidden
       weakLoss = loss
       try loss.backward()
@@ -99,7 +100,7 @@ struct TapeTests {
   func edgeShapes() throws {
     let s = Tensor(scalar: 2, dtype: .float64)
     s.requiresGrad = true
-    try (s * s).tanh().backward()
+    try s.multiplied(by: s).tanh().backward()
     #expect(allClose(s.grad!.scalars, [4 * (1 - Foundation.pow(Foundation.tanh(4), 2))]))
     let empty = Tensor.zeros([0, 3], dtype: .float64)
     empty.requiresGrad = true

@@ -92,10 +92,10 @@ struct TensorValueTests {
   func elementwise() throws {
     let a = try Tensor([1, -2, 3, 0.5], shape: [2, 2], dtype: .float64)
     let b = try Tensor([2, 4, -1, 0.25], shape: [2, 2], dtype: .float64)
-    #expect(try (a + b).scalars == [3, 2, 2, 0.75])
-    #expect(try (a - b).scalars == [-1, -6, 4, 0.25])
-    #expect(try (a * b).scalars == [2, -8, -3, 0.125])
-    #expect(try (a / b).scalars == [0.5, -0.5, -3, 2])
+    #expect(try a.adding(b).scalars == [3, 2, 2, 0.75])
+    #expect(try a.subtracting(b).scalars == [-1, -6, 4, 0.25])
+    #expect(try a.multiplied(by: b).scalars == [2, -8, -3, 0.125])
+    #expect(try a.divided(by: b).scalars == [0.5, -0.5, -3, 2])
     #expect(try a.maximum(b).scalars == [2, 4, 3, 0.5])
     #expect(try a.minimum(b).scalars == [1, -2, -1, 0.25])
     #expect(a.relu().scalars == [1, 0, 3, 0.5])
@@ -107,7 +107,7 @@ struct TensorValueTests {
     #expect(allClose(a.tanh().scalars, [1, -2, 3, 0.5].map { Foundation.tanh($0) }))
     #expect((a * 2 + 1).scalars == [3, -3, 7, 2])
     #expect(try (1 - a).scalars == [0, 3, -2, 0.5])
-    #expect(try (a + Tensor(scalar: 10, dtype: .float64)).scalars == [11, 8, 13, 10.5])
+    #expect(try a.adding(Tensor(scalar: 10, dtype: .float64)).scalars == [11, 8, 13, 10.5])
   }
 
   @Test("comparisons give 0/1 masks; where picks without leaking the other branch")
@@ -161,32 +161,34 @@ struct TensorValueTests {
   func matmul() throws {
     let a = sample([3, 4])
     let b = sample([4, 5], seed: 1.1)
-    let c = try a.matmul(b)
+    let c = try a.matrixProduct(b)
     #expect(c.shape == [3, 5])
     #expect(allClose(c.scalars, naiveMatmul(a.scalars, b.scalars, 3, 4, 5), tolerance: 1e-12))
     // Transposed views go to BLAS without a copy and give the same result.
     let at = try a.transposed().contiguous().transposed()
-    #expect(allClose(try at.matmul(b).scalars, c.scalars, tolerance: 1e-12))
+    #expect(allClose(try at.matrixProduct(b).scalars, c.scalars, tolerance: 1e-12))
     let v = sample([4], seed: 2)
-    #expect(try a.matmul(v).shape == [3])
-    #expect(try v.matmul(b).shape == [5])
-    #expect(try v.matmul(v).shape == [])
-    #expect(allClose([try v.matmul(v).item()], [v.scalars.map { $0 * $0 }.reduce(0, +)]))
-    let batch = try sample([2, 3, 4]).matmul(sample([2, 4, 5], seed: 3))
+    #expect(try a.matrixProduct(v).shape == [3])
+    #expect(try v.matrixProduct(b).shape == [5])
+    #expect(try v.matrixProduct(v).shape == [])
+    #expect(allClose([try v.matrixProduct(v).item()], [v.scalars.map { $0 * $0 }.reduce(0, +)]))
+    let batch = try sample([2, 3, 4]).matrixProduct(sample([2, 4, 5], seed: 3))
     #expect(batch.shape == [2, 3, 5])
-    let second = try sample([2, 3, 4]).selected(axis: 0, 1).matmul(
+    let second = try sample([2, 3, 4]).selected(axis: 0, 1).matrixProduct(
       sample([2, 4, 5], seed: 3).selected(axis: 0, 1))
     #expect(allClose(try batch.selected(axis: 0, 1).scalars, second.scalars, tolerance: 1e-12))
     #expect(
-      try Tensor.zeros([3, 0], dtype: .float64).matmul(Tensor.zeros([0, 2], dtype: .float64))
-        .scalars == [0, 0, 0, 0, 0, 0])
+      try Tensor.zeros([3, 0], dtype: .float64).matrixProduct(
+        Tensor.zeros([0, 2], dtype: .float64)
+      )
+      .scalars == [0, 0, 0, 0, 0, 0])
     #expect {
-      try a.matmul(a)
+      try a.matrixProduct(a)
     } throws: {
       "\($0)".contains("shapes [3, 4] and [3, 4] do not chain: 4 columns against 3 rows")
     }
     #expect {
-      try sample([2, 3, 4]).matmul(sample([3, 4, 5]))
+      try sample([2, 3, 4]).matrixProduct(sample([3, 4, 5]))
     } throws: { "\($0)".contains("batch shapes differ") }
   }
 
@@ -197,9 +199,10 @@ struct TensorValueTests {
     #expect(allClose(a32.tanh().scalars, a64.tanh().scalars, tolerance: 1e-6))
     #expect(
       allClose(
-        try a32.matmul(a32.transposed()).scalars, try a64.matmul(a64.transposed()).scalars,
+        try a32.matrixProduct(a32.transposed()).scalars,
+        try a64.matrixProduct(a64.transposed()).scalars,
         tolerance: 1e-5))
-    #expect(throws: TensorError.self) { try a32 + a64 }
+    #expect(throws: TensorError.self) { try a32.adding(a64) }
     #expect(a32.to(.float64).dtype == .float64)
   }
 
@@ -208,12 +211,12 @@ struct TensorValueTests {
     let a = Tensor.zeros([2, 3])
     let b = Tensor.zeros([3])
     #expect {
-      try a + b
+      try a.adding(b)
     } throws: { error in
       let message = "\(error)"
       return message.hasPrefix("add: shapes [2, 3] and [3] differ") && message.contains("chapter 3")
     }
-    #expect(throws: TensorError.self) { try a * Tensor.zeros([3, 2]) }
+    #expect(throws: TensorError.self) { try a.multiplied(by: Tensor.zeros([3, 2])) }
     #expect(throws: TensorError.self) { try a.element(at: [2, 0]) }
     #expect(throws: TensorError.self) { try a.item() }
   }
