@@ -31,7 +31,11 @@ func medianSeconds(repetitions: Int, minimumTime: Double = 0.02, _ body: () thro
   let start = DispatchTime.now().uptimeNanoseconds
   try body()
   let once = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-  let inner = max(1, Int(minimumTime / max(once, 1e-9)))
+  // GRADBOOK_BENCH_INNER fixes the inner count, so that instruction counts (callgrind)
+  // compare between builds.
+  let inner =
+    ProcessInfo.processInfo.environment["GRADBOOK_BENCH_INNER"].flatMap { Int($0) }
+    ?? max(1, Int(minimumTime / max(once, 1e-9)))
   var samples: [Double] = []
   for _ in 0..<repetitions {
     let t0 = DispatchTime.now().uptimeNanoseconds
@@ -106,6 +110,20 @@ func opTable(repetitions: Int, only filter: String? = nil) throws -> [OpRow] {
       OpRow(
         name: name, peerName: peerName, forwardMicroseconds: forward * 1e6,
         backwardMicroseconds: backward.map { $0 * 1e6 }, peakBytes: peak))
+  }
+  // Optimizer steps on one (128, 784) parameter (one core: below the two-core threshold).
+  let steps: [(String, (Tensor) -> Optimizer)] = [
+    ("SGD step, momentum 0.9 (128,784)", { SGD([$0], learningRate: 0.01, momentum: 0.9) }),
+    ("Adam step (128,784)", { Adam([$0]) }),
+    ("AdamW step (128,784)", { AdamW([$0]) }),
+  ]
+  for (name, make) in steps where filter.map({ name.contains($0) }) ?? true {
+    let parameter = Tensor.randn([128, 784], using: &generator)
+    parameter.grad = Tensor.randn([128, 784], using: &generator)
+    let optimizer = make(parameter)
+    let time = try medianSeconds(repetitions: repetitions) { try optimizer.step() }
+    rows.append(
+      OpRow(name: name, forwardMicroseconds: time * 1e6, backwardMicroseconds: nil, peakBytes: 0))
   }
   // Per-op overhead: a (4,4) add, forward and backward together.
   let overhead = try medianSeconds(repetitions: repetitions) {

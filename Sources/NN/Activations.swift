@@ -57,27 +57,11 @@ extension Tensor {
   public func erf() -> Tensor {
     let x = self
     let derivative = { try (2 / Double.pi.squareRoot()) * (-(x * x)).exp() }
-    return elementwise(Foundation.erf, Foundation.erf).recorded(
+    return mapElements(float: Foundation.erf, double: Foundation.erf).recorded(
       "erf", [self], jvp: { t, _ in try t[0]! * derivative() }
     ) { g in [try g * derivative()] }
   }
   // end listing: gelu
-
-  /// The unrecorded result of `float` or `double` applied to every element (for the rare
-  /// functions that have no kernel of their own).
-  func elementwise(_ float: (Float) -> Float, _ double: (Double) -> Double) -> Tensor {
-    let (source, start) = contiguousStorage()
-    return Tensor.make(shape, dtype) { out in
-      switch dtype {
-      case .float32:
-        let (x, y) = (source.typed(Float.self) + start, out.typed(Float.self))
-        for i in 0..<count { y[i] = float(x[i]) }
-      case .float64:
-        let (x, y) = (source.typed(Double.self) + start, out.typed(Double.self))
-        for i in 0..<count { y[i] = double(x[i]) }
-      }
-    }
-  }
 }
 
 // listing: dropout

@@ -86,27 +86,4 @@ extension Tensor {
     }
   }
   // end listing: linear-op
-
-  /// Adds `bias` (`[n]`) to every row of this fresh, contiguous `[…, n]` result, in place.
-  func addToEveryRow(_ bias: Tensor) {
-    let n = bias.count
-    let rows = count / Swift.max(n, 1)
-    let (b, start) = bias.contiguousStorage()
-    switch dtype {
-    case .float32:
-      addRows(storage.typed(Float.self) + offset, b.typed(Float.self) + start, rows, n)
-    case .float64:
-      addRows(storage.typed(Double.self) + offset, b.typed(Double.self) + start, rows, n)
-    }
-  }
-}
-
-/// `y[r, j] += b[j]` for every row r.
-func addRows<T: TensorScalar>(
-  _ y: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, _ rows: Int, _ n: Int
-) {
-  for r in 0..<rows {
-    let row = y + r * n
-    for j in 0..<n { row[j] += b[j] }
-  }
 }

@@ -48,14 +48,7 @@ public func crossEntropy(logits: Tensor, targets: [Int], reduction: Reduction = 
       "crossEntropy", "target \(bad) is not a class of logits \(logits.shape) (0..<\(classes))")
   }
   let scale = reduction == .mean ? 1 / Double(Swift.max(n, 1)) : 1
-  let (source, start) = logits.contiguousStorage()
-  let total: Double
-  switch logits.dtype {
-  case .float32:
-    total = rowLosses(source.typed(Float.self) + start, targets, classes: classes)
-  case .float64:
-    total = rowLosses(source.typed(Double.self) + start, targets, classes: classes)
-  }
+  let total = rowLosses(logits, targets)
   let loss = Tensor(scalar: total * scale, dtype: logits.dtype)
   let residual = {  // softmax(z) − onehot(y), built only when a derivative is asked for
     try logits.softmax(axis: 1) - .oneHot(targets, classes: classes, dtype: logits.dtype)
@@ -66,17 +59,15 @@ public func crossEntropy(logits: Tensor, targets: [Int], reduction: Reduction = 
 }
 
 /// Σ over rows of logsumexp(row) − row[target], each row taken around its maximum.
-func rowLosses<T: TensorScalar>(_ z: UnsafeMutablePointer<T>, _ targets: [Int], classes: Int)
-  -> Double
-{
+func rowLosses(_ logits: Tensor, _ targets: [Int]) -> Double {
   var total = 0.0
-  for (row, target) in targets.enumerated() {
-    let logits = UnsafeBufferPointer(start: z + row * classes, count: classes)
+  logits.forEachRow { i, row in
+    let target = targets[i]
     // exercise 5.2: Cross-entropy with log-sum-exp
-    let m = Double(logits.max() ?? 0)
+    let m = row.max() ?? 0
     var sum = 0.0
-    for value in logits { sum += Foundation.exp(Double(value) - m) }
-    total += m + Foundation.log(sum) - Double(logits[target])
+    for value in row { sum += Foundation.exp(value - m) }
+    total += m + Foundation.log(sum) - row[target]
     // end exercise 5.2
   }
   return total
@@ -93,14 +84,9 @@ extension Tensor {
     if let bad = labels.first(where: { !(0..<classes).contains($0) }) {
       throw TensorError("oneHot", "label \(bad) is not in 0..<\(classes)")
     }
-    let result = Tensor.zeros([labels.count, classes], dtype: dtype)
-    for (row, label) in labels.enumerated() {
-      switch dtype {
-      case .float32: result.storage.typed(Float.self)[row * classes + label] = 1
-      case .float64: result.storage.typed(Double.self)[row * classes + label] = 1
-      }
-    }
-    return result
+    var values = [Double](repeating: 0, count: labels.count * classes)
+    for (row, label) in labels.enumerated() { values[row * classes + label] = 1 }
+    return try Tensor(values, shape: [labels.count, classes], dtype: dtype)
   }
 
   /// The index of the largest element of each row of a `[n, classes]` tensor (the first

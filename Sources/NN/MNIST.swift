@@ -108,10 +108,8 @@ public enum MNIST {
     }
     let n = Swift.max(0, Swift.min(limit ?? images.shape[0], images.shape[0]))
     let pixels = images.shape[1] * images.shape[2]
-    let tensor = Tensor.make([n, pixels], .float32) { out in
-      let p = out.typed(Float.self)
-      for i in 0..<(n * pixels) { p[i] = Float(images.bytes[i]) / 255 }
-    }
+    let tensor = try Tensor(
+      unsignedBytes: images.bytes[0..<(n * pixels)], shape: [n, pixels], scale: 1 / 255)
     return (tensor, labels.bytes[0..<n].map { Int($0) })
   }
 }

@@ -25,49 +25,32 @@ extension Optimizer {
   public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
 }
 
-/// A parameter's elements, its gradient's and its state buffers', as typed pointers.
-struct Elements<T: TensorScalar> {
-  let count: Int
-  let value: UnsafeMutablePointer<T>
-  let gradient: UnsafeMutablePointer<T>
-  let state: [UnsafeMutablePointer<T>]
-}
-
-/// Calls `float` or `double` with `parameter`'s elements, gradient and `state` buffers.
-func withElements(
-  _ parameter: Tensor, _ state: [Tensor], op: String,
-  float: (Elements<Float>) -> Void, double: (Elements<Double>) -> Void
-) throws {
-  guard let gradient = parameter.grad else { return }
-  guard parameter.isContiguous, gradient.shape == parameter.shape,
-    gradient.dtype == parameter.dtype
-  else {
-    throw TensorError(
-      op,
-      "parameter \(parameter.shape) \(parameter.dtype) (contiguous: "
-        + "\(parameter.isContiguous)) has a gradient of shape \(gradient.shape) \(gradient.dtype)")
-  }
-  let (g, start) = gradient.contiguousStorage()
-  let p = parameter
-  func elements<T: TensorScalar>(_: T.Type, from: Int, count: Int) -> Elements<T> {
-    Elements(
-      count: count, value: p.storage.typed(T.self) + p.offset + from,
-      gradient: g.typed(T.self) + start + from,
-      state: state.map { $0.storage.typed(T.self) + $0.offset + from })
-  }
-  // Large parameters are updated in two halves on two cores (disjoint ranges).
-  inChunks(p.count) { from, n in
-    switch p.dtype {
-    case .float32: float(elements(Float.self, from: from, count: n))
-    case .float64: double(elements(Double.self, from: from, count: n))
-    }
-  }
-}
-
 /// A zero tensor shaped like each of `parameters`.
 func zerosLike(_ parameters: [Tensor]) -> [Tensor] {
   parameters.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
 }
+
+// listing: sgd
+/// One SGD step of one element, with momentum buffer `b`.
+struct SGDStep: ElementwiseUpdate {
+  let learningRate, momentum: Double
+  let nesterov: Bool
+  let weightDecay: Double
+  let isFirstStep: Bool
+
+  func update<T: TensorScalar>(_ p: inout T, gradient: T, state b: inout T, _: inout T) {
+    let (lr, mu, decay) = (T(learningRate), T(momentum), T(weightDecay))
+    // exercise 5.3: An SGD-momentum step
+    var g = gradient + decay * p
+    if mu != 0 {
+      b = isFirstStep ? g : mu * b + g
+      g = nesterov ? g + mu * b : b
+    }
+    p -= lr * g
+    // end exercise 5.3
+  }
+}
+// end listing: sgd
 
 /// Stochastic gradient descent with momentum, Nesterov momentum and weight decay,
 /// following `torch.optim.SGD`:
@@ -108,28 +91,14 @@ public final class SGD: Optimizer {
   /// One update of every parameter that has a gradient.
   public func step() throws {
     stepCount += 1
+    let rule = SGDStep(
+      learningRate: learningRate, momentum: momentum, nesterov: nesterov,
+      weightDecay: weightDecay, isFirstStep: stepCount == 1)
     for (p, buffer) in zip(parameters, buffers) {
-      try withElements(p, [buffer], op: "SGD.step", float: update, double: update)
+      guard let gradient = p.grad else { continue }
+      try p.update(by: rule, gradient: gradient, state: [buffer], op: "SGD.step")
     }
   }
-
-  // listing: sgd
-  func update<T: TensorScalar>(_ e: Elements<T>) {
-    let (lr, mu, decay) = (T(learningRate), T(momentum), T(weightDecay))
-    let (p, b) = (e.value, e.state[0])
-    let first = stepCount == 1
-    for i in 0..<e.count {
-      // exercise 5.3: An SGD-momentum step
-      var g = e.gradient[i] + decay * p[i]
-      if mu != 0 {
-        b[i] = first ? g : mu * b[i] + g
-        g = nesterov ? g + mu * b[i] : b[i]
-      }
-      p[i] -= lr * g
-      // end exercise 5.3
-    }
-  }
-  // end listing: sgd
 
   /// The per-parameter buffers, for checkpoints.
   public func namedState() -> [(name: String, tensor: Tensor)] {
@@ -180,15 +149,13 @@ public final class Adam: Optimizer {
   /// One update of every parameter that has a gradient.
   public func step() throws {
     stepCount += 1
-    for (p, (m, v)) in zip(parameters, moments) {
-      try withElements(p, [m, v], op: "Adam.step", float: update, double: update)
-    }
-  }
-
-  func update<T: TensorScalar>(_ e: Elements<T>) {
-    adamUpdate(
-      e, learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay,
+    let rule = AdamStep(
+      learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay,
       step: stepCount)
+    for (p, (m, v)) in zip(parameters, moments) {
+      guard let gradient = p.grad else { continue }
+      try p.update(by: rule, gradient: gradient, state: [m, v], op: "Adam.step")
+    }
   }
 
   /// The per-parameter buffers, for checkpoints.
@@ -203,32 +170,49 @@ public final class Adam: Optimizer {
 }
 
 // listing: adam
-/// One Adam update of a parameter's elements (`state` holds m and v), at step `t` ≥ 1.
-func adamUpdate<T: TensorScalar>(
-  _ e: Elements<T>, learningRate: Double, betas: (Double, Double), epsilon: Double,
-  weightDecay: Double, step t: Int
-) {
-  let (p, m, v) = (e.value, e.state[0], e.state[1])
-  let (beta1, beta2) = (T(betas.0), T(betas.1))
-  let (lr, eps, decay) = (T(learningRate), T(epsilon), T(weightDecay))
-  // exercise 5.4: An Adam step with bias correction
-  // (m / c₁) / (√(v / c₂) + ε) computed as m · (1/c₁) / (√v · (1/√c₂) + ε): no divisions
-  // by the corrections inside the loop.
-  let correction1 = 1 - Foundation.pow(betas.0, Double(t))
-  let correction2 = 1 - Foundation.pow(betas.1, Double(t))
-  let stepSize = lr / T(correction1)
-  let inverseRoot2 = 1 / T(correction2.squareRoot())
-  for i in 0..<e.count {
-    let g = e.gradient[i] + decay * p[i]
-    let mi = beta1 * m[i] + (1 - beta1) * g
-    let vi = beta2 * v[i] + (1 - beta2) * g * g
-    m[i] = mi
-    v[i] = vi
-    p[i] -= stepSize * mi / (vi.squareRoot() * inverseRoot2 + eps)
+/// One Adam step of one element, with moments `m` and `v`.
+struct AdamStep: ElementwiseUpdate {
+  let learningRate, beta1, beta2, epsilon, weightDecay: Double
+  /// 1 / (1 − β₁ᵗ) and 1 / √(1 − β₂ᵗ) at step t ≥ 1: the bias corrections, computed once per
+  /// step (so that the loop multiplies instead of dividing).
+  let inverseCorrection1, inverseRootCorrection2: Double
+
+  init(
+    learningRate: Double, betas: (Double, Double), epsilon: Double, weightDecay: Double,
+    step t: Int
+  ) {
+    (self.learningRate, (beta1, beta2)) = (learningRate, betas)
+    (self.epsilon, self.weightDecay) = (epsilon, weightDecay)
+    inverseCorrection1 = 1 / (1 - Foundation.pow(betas.0, Double(t)))
+    inverseRootCorrection2 = 1 / (1 - Foundation.pow(betas.1, Double(t))).squareRoot()
   }
-  // end exercise 5.4
+
+  func update<T: TensorScalar>(_ p: inout T, gradient: T, state m: inout T, _ v: inout T) {
+    let (b1, b2, decay) = (T(beta1), T(beta2), T(weightDecay))
+    // exercise 5.4: An Adam step with bias correction
+    let g = gradient + decay * p
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    let mHat = m * T(inverseCorrection1)  // m / (1 − β₁ᵗ)
+    let rootVHat = v.squareRoot() * T(inverseRootCorrection2)  // √(v / (1 − β₂ᵗ))
+    p -= T(learningRate) * mHat / (rootVHat + T(epsilon))
+    // end exercise 5.4
+  }
 }
 // end listing: adam
+
+// listing: adamw
+/// p ← p · (1 − η·λ): AdamW's decoupled decay of one element, before the Adam update.
+struct DecoupledDecay: ElementwiseUpdate {
+  let learningRate, weightDecay: Double
+
+  func update<T: TensorScalar>(_ p: inout T, gradient: T, state _: inout T, _: inout T) {
+    // exercise 5.5: AdamW's decoupled weight decay
+    p *= 1 - T(learningRate * weightDecay)
+    // end exercise 5.5
+  }
+}
+// end listing: adamw
 
 /// AdamW (Loshchilov & Hutter): Adam with *decoupled* weight decay, following
 /// `torch.optim.AdamW`. The decay shrinks the weights directly, scaled by the learning
@@ -262,22 +246,13 @@ public final class AdamW: Optimizer {
 
   /// Decays every parameter that has a gradient, then takes Adam's step.
   public func step() throws {
+    let decay = DecoupledDecay(learningRate: learningRate, weightDecay: weightDecay)
     for p in parameters {
-      try withElements(p, [], op: "AdamW.step", float: decay, double: decay)
+      guard let gradient = p.grad else { continue }
+      try p.update(by: decay, gradient: gradient, op: "AdamW.step")
     }
     try adam.step()
   }
-
-  // listing: adamw
-  /// p ← p · (1 − η·λ): the decoupled decay, before the Adam update.
-  func decay<T: TensorScalar>(_ e: Elements<T>) {
-    let p = e.value
-    // exercise 5.5: AdamW's decoupled weight decay
-    let shrink = 1 - T(learningRate * weightDecay)
-    for i in 0..<e.count { p[i] *= shrink }
-    // end exercise 5.5
-  }
-  // end listing: adamw
 
   /// Adam's moment buffers, for checkpoints.
   public func namedState() -> [(name: String, tensor: Tensor)] { adam.namedState() }

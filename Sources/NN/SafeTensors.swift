@@ -37,12 +37,7 @@ public enum SafeTensors {
     while header.count % 8 != 0 { header.append(UInt8(ascii: " ")) }
     var bytes = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header
     bytes.reserveCapacity(bytes.count + offset)
-    for (_, tensor) in sorted {
-      let (storage, start) = tensor.contiguousStorage()
-      let raw = UnsafeRawBufferPointer(
-        start: storage.pointer + start * tensor.dtype.size, count: tensor.count * tensor.dtype.size)
-      bytes.append(contentsOf: raw)  // little-endian on every platform Swift runs this on
-    }
+    for (_, tensor) in sorted { bytes.append(contentsOf: tensor.littleEndianBytes) }
     return bytes
   }
   // end listing: safetensors
@@ -93,11 +88,9 @@ public enum SafeTensors {
           "tensor \"\(name)\": \(code) \(shape) needs \(size) bytes, offsets are [\(begin), "
             + "\(end)] in \(bytes.count - dataStart) bytes of data")
       }
-      let tensor = Tensor.make(shape, dtype) { out in
-        bytes.withUnsafeBytes { all in
-          out.pointer.copyMemory(from: all.baseAddress! + dataStart + begin, byteCount: size)
-        }
-      }
+      let tensor = try Tensor(
+        littleEndianBytes: bytes[(dataStart + begin)..<(dataStart + end)], shape: shape,
+        dtype: dtype)
       tensors.append((name, tensor, begin))
       covered.append((begin, end))
     }

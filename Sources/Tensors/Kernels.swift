@@ -67,8 +67,9 @@ func apply<T: TensorScalar>(
   }
 }
 
-/// `out[i] = a[i] ∘ b[i·bStep]`: `bStep` is 1 for equal shapes and 0 for a scalar `b`;
-/// `aStep` likewise for a scalar `a`.
+/// `out[i] = a[i·aStep] ∘ b[i·bStep]` for `i` in `0..<n`. A step is 1 for a contiguous run,
+/// 0 for an operand that repeats one value (a 0-d tensor, or an axis expanded with stride 0),
+/// anything else for a strided view; the first two cases get loops the compiler vectorizes.
 @inline(__always)
 func apply<T: TensorScalar>(
   _ op: BinaryKernel, _ a: UnsafePointer<T>, _ aStep: Int, _ b: UnsafePointer<T>, _ bStep: Int,
@@ -77,14 +78,17 @@ func apply<T: TensorScalar>(
   @inline(__always) func loop(_ f: (T, T) -> T) {
     if aStep == 1 && bStep == 1 {
       for i in 0..<n { out[i] = f(a[i], b[i]) }
-    } else if aStep == 1 {
+    } else if aStep == 1 && bStep == 0 {
       let y = b[0]
       for i in 0..<n { out[i] = f(a[i], y) }
-    } else if bStep == 1 {
+    } else if aStep == 0 && bStep == 1 {
       let x = a[0]
       for i in 0..<n { out[i] = f(x, b[i]) }
+    } else if aStep == 0 && bStep == 0 {
+      let value = f(a[0], b[0])
+      for i in 0..<n { out[i] = value }
     } else {
-      for i in 0..<n { out[i] = f(a[0], b[0]) }
+      for i in 0..<n { out[i] = f(a[i &* aStep], b[i &* bStep]) }
     }
   }
   switch op {
@@ -101,9 +105,7 @@ func apply<T: TensorScalar>(
   case .lessEqual: loop { $0 <= $1 ? 1 : 0 }
   case .greater: loop { $0 > $1 ? 1 : 0 }
   case .greaterEqual: loop { $0 >= $1 ? 1 : 0 }
-  case .tanhGradient:
-    // Both operands have the output's shape here (it is only made by `tanhGradient`).
-    for i in 0..<n { out[i] = tanhDerivative(a[i], output: b[i]) }
+  case .tanhGradient: loop { g, y in tanhDerivative(g, output: y) }
   case .reluGradient: loop { g, x in x > 0 ? g : 0 }
   }
 }
@@ -124,7 +126,7 @@ let parallelThreshold = 131_072
 
 /// Calls `body(start, count)` on `[0, n)`: at once for small `n`, in two halves on two
 /// cores for large `n`.
-@inline(__always)
+@usableFromInline
 package func inChunks(_ n: Int, _ body: (Int, Int) -> Void) {
   guard n >= parallelThreshold else {
     body(0, n)
@@ -151,27 +153,34 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 /// offset) and the row-major index of its first element. An odometer over the outer axes
 /// keeps the position in step, so nothing is recomputed per element.
 @inline(__always)
-func forEachRow(shape: [Int], strides: [Int], _ body: (Int, Int) -> Void) {
+func walkRows(shape: [Int], strides: [Int], _ body: (Int, Int) -> Void) {
+  walkRows(shape: shape, strides: [strides]) { positions, index in body(positions[0], index) }
+}
+
+/// `walkRows` for several views of one shape, each with its own strides, walked together:
+/// `body(positions, index)` gets each view's row start.
+@inline(__always)
+func walkRows(shape: [Int], strides: [[Int]], _ body: ([Int], Int) -> Void) {
   let rank = shape.count
   let count = shape.reduce(1, *)
   guard count > 0 else { return }
+  var positions = [Int](repeating: 0, count: strides.count)
   guard rank > 0 else {
-    body(0, 0)
+    body(positions, 0)
     return
   }
   let inner = shape[rank - 1]
   var index = [Int](repeating: 0, count: rank)
-  var position = 0
   var done = 0
   while done < count {
-    body(position, done)
+    body(positions, done)
     done += inner
     var axis = rank - 2
     while axis >= 0 {
       index[axis] += 1
-      position += strides[axis]
+      for v in strides.indices { positions[v] += strides[v][axis] }
       if index[axis] < shape[axis] { break }
-      position -= strides[axis] * shape[axis]
+      for v in strides.indices { positions[v] -= strides[v][axis] * shape[axis] }
       index[axis] = 0
       axis -= 1
     }
@@ -184,7 +193,7 @@ func stridedCopy<T>(
 ) {
   let inner = shape.last ?? 1
   let step = strides.last ?? 1
-  forEachRow(shape: shape, strides: strides) { position, written in
+  walkRows(shape: shape, strides: strides) { position, written in
     if step == 1 {
       (out + written).update(from: source + position, count: inner)
     } else {
@@ -199,7 +208,7 @@ func stridedScatter<T>(
 ) {
   let inner = shape.last ?? 1
   let step = strides.last ?? 1
-  forEachRow(shape: shape, strides: strides) { position, read in
+  walkRows(shape: shape, strides: strides) { position, read in
     if step == 1 {
       (out + position).update(from: source + read, count: inner)
     } else {
@@ -211,6 +220,7 @@ func stridedScatter<T>(
 extension Tensor {
   /// This tensor's elements, contiguous: its own storage when already contiguous,
   /// otherwise a copy.
+  @usableFromInline
   package func contiguousStorage() -> (storage: TensorStorage, offset: Int) {
     if isContiguous { return (storage, offset) }
     let copy = TensorStorage(count: count, dtype: dtype, zeroed: false)
@@ -257,9 +267,16 @@ extension Tensor {
   }
 
   /// The unrecorded result of a binary kernel on equal shapes or with a 0-d operand.
+  ///
+  /// Operands are read where they are, whatever their strides: a transposed, sliced or
+  /// expanded (zero-stride) view is not copied first. Contiguous operands take the fast
+  /// path, split over both cores when large.
   static func zipped(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
-    let (sa, oa) = a.contiguousStorage()
-    let (sb, ob) = b.contiguousStorage()
+    let flatA = a.rank == 0 || a.isContiguous
+    let flatB = b.rank == 0 || b.isContiguous
+    guard flatA && flatB else { return stridedZip(op, a, b, shape: shape) }
+    let (sa, oa) = (a.storage, a.offset)
+    let (sb, ob) = (b.storage, b.offset)
     let aStep = a.rank == 0 && !shape.isEmpty ? 0 : 1
     let bStep = b.rank == 0 && !shape.isEmpty ? 0 : 1
     return make(shape, a.dtype) { out in
@@ -276,6 +293,30 @@ extension Tensor {
             UnsafePointer(sb.typed(Double.self) + ob + from * bStep), bStep,
             out.typed(Double.self) + from, n)
         }
+      }
+    }
+  }
+
+  /// `zipped` for operands that are strided views: one pass over the result's rows, each
+  /// operand read through its own strides (a 0-d operand with stride 0 everywhere).
+  static func stridedZip(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+    let rank = shape.count
+    let aStrides = a.rank == 0 ? [Int](repeating: 0, count: rank) : a.strides
+    let bStrides = b.rank == 0 ? [Int](repeating: 0, count: rank) : b.strides
+    let inner = shape.last ?? 1
+    let (aStep, bStep) = (aStrides.last ?? 0, bStrides.last ?? 0)
+    return make(shape, a.dtype) { out in
+      func run<T: TensorScalar>(_: T.Type) {
+        let pa = UnsafePointer(a.storage.typed(T.self) + a.offset)
+        let pb = UnsafePointer(b.storage.typed(T.self) + b.offset)
+        let po = out.typed(T.self)
+        walkRows(shape: shape, strides: [aStrides, bStrides]) { positions, written in
+          apply(op, pa + positions[0], aStep, pb + positions[1], bStep, po + written, inner)
+        }
+      }
+      switch a.dtype {
+      case .float32: run(Float.self)
+      case .float64: run(Double.self)
       }
     }
   }

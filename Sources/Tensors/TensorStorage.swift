@@ -26,6 +26,20 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     static func freed(_ bytes: Int) { live.subtract(bytes, ordering: .relaxed) }
+
+    /// Bytes allocated by storages while a log is set for the current task.
+    public final class AllocationLog: @unchecked Sendable {
+      private let total = Atomic<Int>(0)
+      /// Creates an empty log.
+      public init() {}
+      /// The bytes allocated so far.
+      public var bytes: Int { total.load(ordering: .relaxed) }
+      func add(_ bytes: Int) { total.add(bytes, ordering: .relaxed) }
+    }
+
+    /// The log that allocations of the current task are added to, if any: what one
+    /// operation allocates, measured without other threads' allocations mixed in.
+    @TaskLocal public static var allocationLog: AllocationLog?
   }
 
   /// The first element.
@@ -44,6 +58,7 @@ public final class TensorStorage: @unchecked Sendable {
     pointer = BufferCache.take(bytes)
     if zeroed { pointer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
     Statistics.allocated(bytes)
+    Statistics.allocationLog?.add(bytes)
   }
 
   deinit {
@@ -103,7 +118,7 @@ public final class TensorStorage: @unchecked Sendable {
 
   /// The elements as `T` (which must match `dtype`).
   @inline(__always)
-  package func typed<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
+  @inlinable package func typed<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
     pointer.assumingMemoryBound(to: T.self)
   }
 }

@@ -210,3 +210,38 @@ struct SiteAnnotationTests {
       ))
   }
 }
+
+@Suite("The engine's house rules, checked on its own sources")
+struct HouseRulesTests {
+  /// The package root, from this file's place in it.
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  @Test("no code outside stage 2 touches storage pointers or switches on the dtype")
+  func kernelsLiveInStageTwo() throws {
+    let forbidden = try NSRegularExpression(
+      pattern:
+        #"\.storage\b|\.typed\(|Unsafe(Mutable)?(Raw)?(Buffer)?Pointer|contiguousStorage|Tensor\.make\(|inChunks\(|case \.float(32|64):"#
+    )
+    var offenders: [String] = []
+    for stage in ["Broadcasting", "HigherOrder", "NN"] {
+      for file in try Project.files(under: ["Sources/\(stage)"], root: root, ext: "swift") {
+        let lines = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+          .components(separatedBy: "\n")
+        for (i, line) in lines.enumerated()
+        where forbidden.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil {
+          offenders.append("\(file):\(i + 1): \(line.trimmingCharacters(in: .whitespaces))")
+        }
+      }
+    }
+    #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+  }
+
+  @Test("one spelling, one meaning: no @_disfavoredOverload anywhere")
+  func noDisfavoredOverloads() throws {
+    for file in try Project.files(under: ["Sources"], root: root, ext: "swift") {
+      let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+      #expect(!text.contains("@_disfavored" + "Overload"), "\(file)")
+    }
+  }
+}

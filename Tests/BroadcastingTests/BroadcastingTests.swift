@@ -134,3 +134,16 @@ struct BroadcastingTests {
     #expect(try (Tensor.ones([2, 1]) + Tensor.ones([3])).shape == [2, 3])
   }
 }
+
+@Suite("Broadcasting: views, no copies")
+struct BroadcastMemoryTests {
+  @Test("[1000, 1] + [1, 1000] allocates the [1000, 1000] result and nothing more")
+  func noCopies() throws {
+    let column = Tensor.ones([1000, 1])
+    let row = Tensor.ones([1, 1000])
+    let log = TensorStorage.Statistics.AllocationLog()
+    let sum = try TensorStorage.Statistics.$allocationLog.withValue(log) { try column + row }
+    #expect(sum.shape == [1000, 1000])
+    #expect(log.bytes == 1000 * 1000 * 4, "allocated \(log.bytes) bytes")
+  }
+}

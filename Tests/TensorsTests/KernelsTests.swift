@@ -1,0 +1,79 @@
+import Foundation
+import Scalar
+import Testing
+
+@testable import Tensors
+
+/// The same numbers as `values` (row-major, `shape`), laid out as a view of kind `layout`.
+private func view(_ values: [Double], _ shape: [Int], layout: Int, dtype: DType) throws -> Tensor {
+  let rank = shape.count
+  switch layout {
+  case 1 where rank >= 2:  // transposed storage
+    return try Tensor(values, shape: shape, dtype: dtype).transposed().contiguous().transposed()
+  case 2 where rank >= 1:  // every other element along the last axis
+    var wide = shape
+    wide[rank - 1] = 2 * shape[rank - 1]
+    let big = Tensor.full(wide, .nan, dtype: dtype)
+    let v = try big.sliced(axis: rank - 1, 0..<wide[rank - 1], step: 2)
+    v.assign(from: try Tensor(values, shape: shape, dtype: dtype))
+    return v
+  default:
+    return try Tensor(values, shape: shape, dtype: dtype)
+  }
+}
+
+@Suite("Kernels: strided and broadcast operands read in place")
+struct KernelsTests {
+  let kernels: [BinaryKernel] = [
+    .add, .subtract, .multiply, .divide, .maximum, .minimum, .equal, .less, .greaterEqual,
+    .tanhGradient, .reluGradient,
+  ]
+
+  @Test("every binary kernel on strided, expanded and 0-d operands equals it on copies")
+  func stridedEqualsContiguous() throws {
+    var g = SeededGenerator(seed: 21)
+    for dtype in [DType.float64, .float32] {
+      for trial in 0..<120 {
+        let rank = trial % 4
+        let shape = (0..<rank).map { _ in Int.random(in: 1...4, using: &g) }
+        func operand() throws -> Tensor {
+          let kind = Int.random(in: 0...4, using: &g)
+          if kind == 3 { return Tensor(scalar: Double.random(in: -2...2, using: &g), dtype: dtype) }
+          if kind == 4, let axis = shape.indices.randomElement(using: &g) {
+            var small = shape
+            small[axis] = 1
+            let n = small.reduce(1, *)
+            let values = (0..<n).map { _ in Double.random(in: -2...2, using: &g) }
+            return try Tensor(values, shape: small, dtype: dtype).expandedKeptAxes(to: shape)
+          }
+          let n = shape.reduce(1, *)
+          let values = (0..<n).map { _ in Double((Int.random(in: -4...4, using: &g))) / 2 }
+          return try view(values, shape, layout: kind, dtype: dtype)
+        }
+        let (a, b) = (try operand(), try operand())
+        for kernel in kernels {
+          let got = Tensor.zipped(kernel, a, b, shape: shape)
+          let copies = Tensor.zipped(kernel, a.contiguous(), b.contiguous(), shape: shape)
+          #expect(got.shape == shape)
+          let same = zip(got.scalars, copies.scalars).allSatisfy {
+            $0 == $1 || ($0.isNaN && $1.isNaN)
+          }
+          #expect(same, "\(kernel) \(dtype) a \(a.shape)/\(a.strides) b \(b.shape)/\(b.strides)")
+        }
+      }
+    }
+  }
+
+  @Test("[1000, 1] + [1, 1000] allocates the result and nothing else")
+  func broadcastAllocatesOnlyTheResult() throws {
+    let column = Tensor.ones([1000, 1])
+    let row = Tensor.ones([1, 1000])
+    let (a, b) = (
+      try column.expandedKeptAxes(to: [1000, 1000]), try row.expandedKeptAxes(to: [1000, 1000])
+    )
+    let log = TensorStorage.Statistics.AllocationLog()
+    let sum = try TensorStorage.Statistics.$allocationLog.withValue(log) { try a.adding(b) }
+    #expect(sum.scalars.allSatisfy { $0 == 2 })
+    #expect(log.bytes == 1000 * 1000 * 4, "allocated \(log.bytes) bytes")
+  }
+}
