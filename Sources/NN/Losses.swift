@@ -74,6 +74,15 @@ func rowLosses(_ logits: Tensor, _ targets: [Int]) -> Double {
 }
 // end listing: cross-entropy
 
+/// Cross-entropy of `logits` (`[n, classes]`) against class `targets` held in a 1-d int64
+/// tensor of `n` elements.
+public func crossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction = .mean)
+  throws -> Tensor
+{
+  try crossEntropy(
+    logits: logits, targets: targets.indexList("crossEntropy"), reduction: reduction)
+}
+
 extension Tensor {
   /// A `[labels.count, classes]` tensor with a 1 at each row's label and 0 elsewhere.
   ///
@@ -90,21 +99,12 @@ extension Tensor {
   }
 
   /// The index of the largest element of each row of a `[n, classes]` tensor (the first
-  /// on ties): a classifier's predictions.
+  /// on ties): a classifier's predictions, `argmax(axis: 1)` as a list.
   public func predictedClasses() throws -> [Int] {
     guard rank == 2, shape[1] > 0 else {
       throw TensorError("predictedClasses", "expects [n, classes ≥ 1], got \(shape)")
     }
-    let values = contiguous().scalars
-    let classes = shape[1]
-    return (0..<shape[0]).map { row in
-      var best = 0
-      for c in 1..<Swift.max(classes, 1)
-      where values[row * classes + c] > values[row * classes + best] {
-        best = c
-      }
-      return best
-    }
+    return try argmax(axis: 1).integers()
   }
 }
 
@@ -116,6 +116,12 @@ public func accuracy(logits: Tensor, targets: [Int]) throws -> Double {
   }
   let correct = zip(predictions, targets).filter { $0 == $1 }.count
   return Double(correct) / Double(Swift.max(targets.count, 1))
+}
+
+/// The fraction of rows of `logits` whose largest entry is at the target class, with the
+/// targets in a 1-d int64 tensor.
+public func accuracy(logits: Tensor, targets: Tensor) throws -> Double {
+  try accuracy(logits: logits, targets: targets.indexList("accuracy"))
 }
 
 /// Binary cross-entropy of `logits` against targets in [0, 1], computed stably as

@@ -12,12 +12,13 @@ import HigherOrder
 ///     the rest   every tensor's elements, little-endian, row-major, at its offsets
 public enum SafeTensors {
   /// The file's bytes for `tensors` and `metadata`, in the order the Python package writes
-  /// them (wider dtypes first, then by name), so that the bytes are the same as its.
+  /// them (by its dtype order, I64 before F64 before F32, then by name), so that the bytes
+  /// are the same as its.
   public static func encode(
     _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]
   ) -> [UInt8] {
     let sorted = tensors.sorted {
-      ($0.tensor.dtype.size, $1.name) > ($1.tensor.dtype.size, $0.name)
+      (rank($0.tensor.dtype), $1.name) > (rank($1.tensor.dtype), $0.name)
     }
     var entries: [String] = []
     if !metadata.isEmpty {
@@ -70,7 +71,8 @@ public enum SafeTensors {
         offsets.count == 2
       else { throw fail("tensor \"\(name)\": entry is not {dtype, shape, data_offsets}") }
       guard let dtype = dtype(code) else {
-        throw fail("tensor \"\(name)\": dtype \(code) is not supported (F32 and F64 are)")
+        throw fail(
+          "tensor \"\(name)\": dtype \(code) is not supported (F32, F64 and I64 are)")
       }
       let (begin, end) = (offsets[0], offsets[1])
       var size = dtype.size
@@ -138,15 +140,18 @@ public enum SafeTensors {
     return try decode([UInt8](data), file: path)
   }
 
-  static func code(_ dtype: DType) -> String { dtype == .float32 ? "F32" : "F64" }
+  /// The dtypes this reader knows, with their codes, in the order the Python package puts
+  /// them in a file.
+  static let dtypes: [(dtype: DType, code: String)] = [
+    (.int64, "I64"), (.float64, "F64"), (.float32, "F32"),
+  ]
 
-  static func dtype(_ code: String) -> DType? {
-    switch code {
-    case "F32": .float32
-    case "F64": .float64
-    default: nil
-    }
-  }
+  static func code(_ dtype: DType) -> String { dtypes.first { $0.dtype == dtype }!.code }
+
+  static func dtype(_ code: String) -> DType? { dtypes.first { $0.code == code }?.dtype }
+
+  /// Where the Python package puts `dtype` in a file: higher first.
+  static func rank(_ dtype: DType) -> Int { -dtypes.firstIndex { $0.dtype == dtype }! }
 
   /// `text` as a JSON string literal.
   static func jsonString(_ text: String) -> String {

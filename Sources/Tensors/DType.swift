@@ -1,15 +1,44 @@
 import Foundation
 
-/// The element type of a tensor: `Float` (the default) or `Double` (for gradient checks).
+/// The element type of a tensor: `Float` (the default), `Double` (for gradient checks), or
+/// 64-bit integers for indices, class targets, `argmax` results and counters.
 public enum DType: String, Sendable, Equatable, CustomStringConvertible {
   case float32
   case float64
+  /// Integers: no gradients and no arithmetic — they are created, compared, viewed, used as
+  /// indices, converted with `to(_:)`, and saved (safetensors' `I64`).
+  case int64
 
   /// Bytes per element.
   public var size: Int { self == .float32 ? 4 : 8 }
 
-  /// `float32` or `float64`.
+  /// True for `float32` and `float64`, the dtypes that compute and carry gradients.
+  public var isFloatingPoint: Bool { self != .int64 }
+
+  /// `float32`, `float64` or `int64`.
   public var description: String { rawValue }
+}
+
+/// The message for arithmetic on an `int64` tensor, naming `op`.
+func integerArithmeticMessage(_ op: String) -> String {
+  "\(op) computes on float32 and float64 tensors; int64 tensors hold indices and counts "
+    + "(convert with .to(.float32) first)"
+}
+
+/// Stops with a message naming `op`: arithmetic on an `int64` tensor is a programming error
+/// (operations that can throw throw instead).
+@usableFromInline
+func integerArithmetic(_ op: String) -> Never {
+  preconditionFailure(integerArithmeticMessage(op))
+}
+
+extension Tensor {
+  /// Throws unless this tensor is `float32` or `float64`, naming `op`.
+  func requireFloatingPoint(_ op: String) throws {
+    guard dtype.isFloatingPoint else {
+      throw TensorError(op, integerArithmeticMessage(op) + "; got shape \(describe(shape)) int64")
+    }
+  }
 }
 
 /// The element types a tensor can hold, with the math the kernels need.

@@ -233,6 +233,10 @@ extension Tensor {
       stridedCopy(
         UnsafePointer(storage.typed(Double.self) + offset), shape: shape, strides: strides,
         to: copy.typed(Double.self))
+    case .int64:
+      stridedCopy(
+        UnsafePointer(storage.typed(Int64.self) + offset), shape: shape, strides: strides,
+        to: copy.typed(Int64.self))
     }
     return (copy, 0)
   }
@@ -249,6 +253,7 @@ extension Tensor {
 
   /// The unrecorded result of a unary kernel.
   func mapped(_ op: UnaryKernel) -> Tensor {
+    if dtype == .int64 { integerArithmetic("\(op)") }
     let (source, start) = contiguousStorage()
     return Tensor.make(shape, dtype) { out in
       inChunks(count) { from, n in
@@ -261,6 +266,7 @@ extension Tensor {
           apply(
             op, UnsafePointer(source.typed(Double.self) + start + from),
             out.typed(Double.self) + from, n)
+        case .int64: integerArithmetic("\(op)")
         }
       }
     }
@@ -272,6 +278,7 @@ extension Tensor {
   /// expanded (zero-stride) view is not copied first. Contiguous operands take the fast
   /// path, split over both cores when large.
   static func zipped(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+    if a.dtype == .int64 || b.dtype == .int64 { integerArithmetic("\(op)") }
     let flatA = a.rank == 0 || a.isContiguous
     let flatB = b.rank == 0 || b.isContiguous
     guard flatA && flatB else { return stridedZip(op, a, b, shape: shape) }
@@ -292,6 +299,7 @@ extension Tensor {
             op, UnsafePointer(sa.typed(Double.self) + oa + from * aStep), aStep,
             UnsafePointer(sb.typed(Double.self) + ob + from * bStep), bStep,
             out.typed(Double.self) + from, n)
+        case .int64: integerArithmetic("\(op)")
         }
       }
     }
@@ -317,6 +325,7 @@ extension Tensor {
       switch a.dtype {
       case .float32: run(Float.self)
       case .float64: run(Double.self)
+      case .int64: integerArithmetic("\(op)")
       }
     }
   }

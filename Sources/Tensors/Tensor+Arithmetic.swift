@@ -6,6 +6,8 @@ import Foundation
 extension Tensor {
   /// The shape of an elementwise result, or an error naming `op` and both shapes.
   static func elementwiseShape(_ op: String, _ a: Tensor, _ b: Tensor) throws -> [Int] {
+    try a.requireFloatingPoint(op)
+    try b.requireFloatingPoint(op)
     guard a.dtype == b.dtype else {
       throw TensorError(
         op,

@@ -32,6 +32,7 @@ extension Tensor {
     switch dtype {
     case .float32: updateElements(Float.self, rule, gradient, state)
     case .float64: updateElements(Double.self, rule, gradient, state)
+    case .int64: integerArithmetic(op)
     }
   }
 
@@ -94,6 +95,7 @@ extension Tensor {
       case .float64:
         let (x, y) = (source.typed(Double.self) + start, out.typed(Double.self))
         for i in 0..<count { y[i] = double(x[i]) }
+      case .int64: integerArithmetic("mapElements")
       }
     }
   }
@@ -115,6 +117,7 @@ extension Tensor {
     switch dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
+    case .int64: integerArithmetic("addToEveryRow")
     }
   }
 
@@ -125,14 +128,14 @@ extension Tensor {
   /// iterating costs no reference counting.
   @inlinable
   public func forEachRow(_ body: (_ index: Int, _ row: TensorRow) throws -> Void) rethrows {
-    let source = contiguous()
+    let source = plainly { contiguous() }
     let n = shape.last ?? 1
     let count = rank == 0 ? 1 : (n == 0 ? 0 : source.count / n)
     try withExtendedLifetime(source) {
       let base = UnsafeRawPointer(source.storage.pointer + source.offset * dtype.size)
       for i in 0..<count {
         try body(
-          i, TensorRow(base: base + i * n * dtype.size, isFloat: dtype == .float32, count: n))
+          i, TensorRow(base: base + i * n * dtype.size, dtype: dtype, count: n))
       }
     }
   }
@@ -209,13 +212,13 @@ extension Tensor {
 /// call that made it.
 public struct TensorRow: RandomAccessCollection {
   @usableFromInline let base: UnsafeRawPointer
-  @usableFromInline let isFloat: Bool
+  @usableFromInline let dtype: DType
   /// The number of elements.
   public let count: Int
 
   @usableFromInline
-  init(base: UnsafeRawPointer, isFloat: Bool, count: Int) {
-    (self.base, self.isFloat, self.count) = (base, isFloat, count)
+  init(base: UnsafeRawPointer, dtype: DType, count: Int) {
+    (self.base, self.dtype, self.count) = (base, dtype, count)
   }
 
   /// 0.
@@ -230,9 +233,11 @@ public struct TensorRow: RandomAccessCollection {
   }
 
   @inlinable func element(_ i: Int) -> Double {
-    isFloat
-      ? Double(base.load(fromByteOffset: i &* 4, as: Float.self))
-      : base.load(fromByteOffset: i &* 8, as: Double.self)
+    switch dtype {
+    case .float32: Double(base.load(fromByteOffset: i &* 4, as: Float.self))
+    case .float64: base.load(fromByteOffset: i &* 8, as: Double.self)
+    case .int64: Double(base.load(fromByteOffset: i &* 8, as: Int64.self))
+    }
   }
 
   /// The elements in order (no bounds check per element: the iterator stays in range).

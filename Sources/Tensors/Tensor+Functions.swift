@@ -167,15 +167,41 @@ extension Tensor {
     }
   }
 
-  /// This tensor's elements as `dtype` (gradients flow back converted).
+  /// This tensor's elements as `dtype`; gradients flow back converted between float32 and
+  /// float64.
+  ///
+  /// Converting to `int64` truncates toward zero (as PyTorch does) and is not recorded:
+  /// integers carry no gradient. An element no int64 holds (NaN, ±∞, beyond ±2⁶³) stops the
+  /// program with a message naming it.
   public func to(_ dtype: DType) -> Tensor {
     guard dtype != self.dtype else { return self }
+    guard dtype.isFloatingPoint && self.dtype.isFloatingPoint else {
+      return converted(to: dtype)
+    }
     let source = self
     return Tensor.linear(
       "to(\(dtype))", [self],
-      apply: { xs in try! Tensor(xs[0].scalars, shape: xs[0].shape, dtype: dtype) }
+      apply: { xs in xs[0].converted(to: dtype) }
     ) { g in
       [g.to(source.dtype)]
+    }
+  }
+}
+
+extension Tensor {
+  /// The elements converted to `dtype`, unrecorded; to `int64` by truncation toward zero.
+  func converted(to dtype: DType) -> Tensor {
+    let values = scalars
+    guard dtype == .int64 else { return try! Tensor(values, shape: shape, dtype: dtype) }
+    return Tensor.make(shape, .int64) { out in
+      let p = out.typed(Int64.self)
+      for (i, x) in values.enumerated() {
+        guard let integer = Int64(exactly: x.rounded(.towardZero)) else {
+          preconditionFailure(
+            "to(int64): element \(i) of shape \(describe(shape)) is \(x), which no int64 holds")
+        }
+        p[i] = integer
+      }
     }
   }
 }

@@ -154,6 +154,7 @@ extension Tensor {
           )
           let o = out.typed(Double.self)
           for i in 0..<n { o[i] = c[i * sc] != 0 ? x[i * sx] : y[i * sy] }
+        case .int64: integerArithmetic("where")
         }
       }
     }

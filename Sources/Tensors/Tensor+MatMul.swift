@@ -10,6 +10,8 @@ extension Tensor {
   /// - More axes: a batch of matrices; both batch shapes must be equal (Chapter 3's
   ///   `matmul` broadcasts them).
   public func matrixProduct(_ other: Tensor) throws -> Tensor {
+    try requireFloatingPoint("matmul")
+    try other.requireFloatingPoint("matmul")
     guard dtype == other.dtype else {
       throw TensorError(
         "matmul",
@@ -138,6 +140,7 @@ extension Tensor {
           sa.typed(Double.self) + oa + i * strideA, Int32(lda),
           sb.typed(Double.self) + ob + i * strideB, Int32(ldb), 0,
           result.storage.typed(Double.self) + i * m * n, Int32(n))
+      case .int64: integerArithmetic("matmul")
       }
     }
     return result

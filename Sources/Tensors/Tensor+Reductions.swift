@@ -5,6 +5,7 @@ enum ReduceKernel { case sum, max, min }
 extension Tensor {
   /// Normalized, sorted, distinct axes; all of them when `axes` is nil.
   func reductionAxes(_ axes: [Int]?, op: String) throws -> [Int] {
+    try requireFloatingPoint(op)
     guard let axes else { return Array(0..<rank) }
     let normalized = try axes.map { try normalizedAxis($0, op: op) }
     guard Set(normalized).count == normalized.count else {
@@ -37,6 +38,7 @@ extension Tensor {
         reduce(kernel, source.typed(Float.self) + start, out.typed(Float.self), outer, block)
       case .float64:
         reduce(kernel, source.typed(Double.self) + start, out.typed(Double.self), outer, block)
+      case .int64: integerArithmetic("\(kernel)")
       }
     }
   }

@@ -231,6 +231,10 @@ extension Tensor {
       stridedScatter(
         UnsafePointer(src.typed(Double.self) + start), into: storage.typed(Double.self) + offset,
         shape: shape, strides: strides)
+    case .int64:
+      stridedScatter(
+        UnsafePointer(src.typed(Int64.self) + start), into: storage.typed(Int64.self) + offset,
+        shape: shape, strides: strides)
     }
   }
 }

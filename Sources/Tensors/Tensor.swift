@@ -17,8 +17,10 @@ public final class Tensor {
   public let storage: TensorStorage
   /// How this tensor was computed, if gradients flow through it (nil for leaves).
   var node: TapeNode?
-  /// Whether gradients are wanted for this tensor (set it on parameters).
-  public var requiresGrad: Bool
+  /// Whether gradients are wanted for this tensor (set it on parameters; floats only).
+  public var requiresGrad: Bool {
+    didSet { precondition(!requiresGrad || dtype.isFloatingPoint, noGradientsMessage) }
+  }
   /// The accumulated gradient, for leaves that require it (and tensors that retain it).
   public var grad: Tensor?
   // end listing: tensor
@@ -57,11 +59,16 @@ public final class Tensor {
     self.strides = strides
     self.offset = offset
     self.node = node
-    self.requiresGrad = requiresGrad || node != nil
+    self.requiresGrad = (requiresGrad || node != nil) && storage.dtype.isFloatingPoint
   }
 
   /// The element type.
   public var dtype: DType { storage.dtype }
+
+  /// Why this int64 tensor cannot require gradients.
+  var noGradientsMessage: String {
+    "requiresGrad: an int64 tensor of shape \(describe(shape)) cannot have gradients"
+  }
   /// The number of axes.
   public var rank: Int { shape.count }
   /// The number of elements.
@@ -99,7 +106,8 @@ public final class Tensor {
 extension Tensor {
   /// A tensor of `shape` holding `values` in row-major order.
   ///
-  /// Throws when `values.count` is not the product of `shape`.
+  /// Throws when `values.count` is not the product of `shape`, or when `dtype` is `int64`
+  /// and a value is not an integer.
   public convenience init(_ values: [Double], shape: [Int], dtype: DType = .float32) throws {
     guard shape.allSatisfy({ $0 >= 0 }) else {
       throw TensorError("Tensor.init", "negative size in shape \(describe(shape))")
@@ -117,8 +125,38 @@ extension Tensor {
     case .float64:
       let p = storage.typed(Double.self)
       for i in 0..<count { p[i] = values[i] }
+    case .int64:
+      let p = storage.typed(Int64.self)
+      for i in 0..<count {
+        guard let value = Int64(exactly: values[i]) else {
+          throw TensorError(
+            "Tensor.init", "value \(values[i]) at \(i) is not an int64 (shape \(describe(shape)))")
+        }
+        p[i] = value
+      }
     }
     self.init(storage: storage, shape: shape, strides: Self.contiguousStrides(shape), offset: 0)
+  }
+
+  /// An int64 tensor of `shape` holding `values` in row-major order: indices, class
+  /// targets, counts.
+  ///
+  /// Throws when `values.count` is not the product of `shape`.
+  public convenience init(integers values: [Int], shape: [Int]) throws {
+    guard shape.allSatisfy({ $0 >= 0 }), values.count == shape.reduce(1, *) else {
+      throw TensorError(
+        "Tensor.init(integers:)",
+        "\(values.count) values do not fill shape \(describe(shape)) (\(shape.reduce(1, *)))")
+    }
+    let storage = TensorStorage(count: values.count, dtype: .int64, zeroed: false)
+    let p = storage.typed(Int64.self)
+    for (i, value) in values.enumerated() { p[i] = Int64(value) }
+    self.init(storage: storage, shape: shape, strides: Self.contiguousStrides(shape), offset: 0)
+  }
+
+  /// A 1-d int64 tensor of `values`.
+  public convenience init(integers values: [Int]) {
+    try! self.init(integers: values, shape: [values.count])
   }
 
   /// A 1-d tensor of `values`.
@@ -131,7 +169,7 @@ extension Tensor {
     try! self.init([value], shape: [], dtype: dtype)
   }
 
-  /// A tensor of `shape` filled with `value`.
+  /// A tensor of `shape` filled with `value` (an integer, for `int64`).
   public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) -> Tensor {
     let count = shape.reduce(1, *)
     let storage = TensorStorage(count: count, dtype: dtype)
@@ -139,6 +177,11 @@ extension Tensor {
       switch dtype {
       case .float32: storage.typed(Float.self).update(repeating: Float(value), count: count)
       case .float64: storage.typed(Double.self).update(repeating: value, count: count)
+      case .int64:
+        guard let integer = Int64(exactly: value) else {
+          preconditionFailure("full: \(value) is not an int64")
+        }
+        storage.typed(Int64.self).update(repeating: integer, count: count)
       }
     }
     return Tensor(storage: storage, shape: shape, strides: contiguousStrides(shape), offset: 0)
@@ -154,12 +197,12 @@ extension Tensor {
     full(shape, 1, dtype: dtype)
   }
 
-  /// `start, start + step, …` up to but not including `end`.
+  /// `start, start + step, …` up to but not including `end` (integers, for `int64`).
   public static func arange(
     _ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32
   ) -> Tensor {
     let n = step == 0 ? 0 : Swift.max(0, Int(((end - start) / step).rounded(.up)))
-    return Tensor((0..<n).map { start + Double($0) * step }, dtype: dtype)
+    return try! Tensor((0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype)
   }
 
   /// Uniform samples from `range`, from a seeded generator.
@@ -167,6 +210,7 @@ extension Tensor {
     _ shape: [Int], in range: ClosedRange<Double> = 0...1, dtype: DType = .float32,
     using generator: inout some RandomNumberGenerator
   ) -> Tensor {
+    precondition(dtype.isFloatingPoint, "rand: samples are float32 or float64, not \(dtype)")
     let values = (0..<shape.reduce(1, *)).map { _ in Double.random(in: range, using: &generator) }
     return try! Tensor(values, shape: shape, dtype: dtype)
   }
@@ -175,6 +219,7 @@ extension Tensor {
   public static func randn(
     _ shape: [Int], dtype: DType = .float32, using generator: inout some RandomNumberGenerator
   ) -> Tensor {
+    precondition(dtype.isFloatingPoint, "randn: samples are float32 or float64, not \(dtype)")
     let values = (0..<shape.reduce(1, *)).map { _ in
       let u1 = Double.random(in: Double.ulpOfOne..<1, using: &generator)
       let u2 = Double.random(in: 0..<1, using: &generator)
@@ -187,7 +232,7 @@ extension Tensor {
 // MARK: - Reading elements
 
 extension Tensor {
-  /// Every element in row-major order, as `Double`.
+  /// Every element in row-major order, as `Double` (exact for int64 elements up to 2⁵³).
   public var scalars: [Double] {
     let c = contiguousStorage()
     switch dtype {
@@ -197,7 +242,22 @@ extension Tensor {
     case .float64:
       let p = c.storage.typed(Double.self) + c.offset
       return Array(UnsafeBufferPointer(start: p, count: count))
+    case .int64:
+      let p = c.storage.typed(Int64.self) + c.offset
+      return (0..<count).map { Double(p[$0]) }
     }
+  }
+
+  /// Every element of this int64 tensor in row-major order; throws for float tensors
+  /// (convert them with `to(.int64)`, which truncates toward zero).
+  public func integers() throws -> [Int] {
+    guard dtype == .int64 else {
+      throw TensorError(
+        "integers", "a \(dtype) tensor of shape \(describe(shape)) holds no integers")
+    }
+    let c = contiguousStorage()
+    let p = c.storage.typed(Int64.self) + c.offset
+    return (0..<count).map { Int(p[$0]) }
   }
 
   /// The only element of a one-element tensor.
@@ -227,6 +287,7 @@ extension Tensor {
     switch dtype {
     case .float32: return Double(storage.typed(Float.self)[position])
     case .float64: return storage.typed(Double.self)[position]
+    case .int64: return Double(storage.typed(Int64.self)[position])
     }
   }
 }
@@ -251,7 +312,8 @@ extension Tensor: CustomStringConvertible {
   /// `Tensor([2, 3], float32, [1, 2, 3, 4, 5, 6])`, abbreviated for large tensors.
   public var description: String {
     let values = scalars
-    let shown = values.prefix(8).map { String(format: "%g", $0) }.joined(separator: ", ")
+    let format = dtype == .int64 ? "%.0f" : "%g"
+    let shown = values.prefix(8).map { String(format: format, $0) }.joined(separator: ", ")
     let more = values.count > 8 ? ", … (\(values.count) elements)" : ""
     return "Tensor(\(describe(shape)), \(dtype), [\(shown)\(more)])"
   }

@@ -118,7 +118,7 @@ public final class TensorStorage: @unchecked Sendable {
 
   /// The elements as `T` (which must match `dtype`).
   @inline(__always)
-  @inlinable package func typed<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
+  @inlinable package func typed<T>(_: T.Type) -> UnsafeMutablePointer<T> {
     pointer.assumingMemoryBound(to: T.self)
   }
 }

@@ -30,6 +30,31 @@ struct CheckpointTests {
     #expect(encoded == Self.pythonFile)
   }
 
+  /// Written by Python's `safetensors` 0.8.0 (`safetensors.numpy.save`): labels = [3, -1, 9]
+  /// I64, steps = 7 I64 0-d, scale = 2.5 F64 0-d, w = [0.5, -1] F32, metadata
+  /// {"format": "pt"}. The package puts I64 before F64 before F32.
+  static let pythonIntegerFile = Array(
+    Data(
+      base64Encoded:
+        "CAEAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJmb3JtYXQiOiJwdCJ9LCJsYWJlbHMiOnsiZHR5cGUiOiJJNjQiLCJzaGFwZSI6WzNdLCJkYXRhX29mZnNldHMiOlswLDI0XX0sInN0ZXBzIjp7ImR0eXBlIjoiSTY0Iiwic2hhcGUiOltdLCJkYXRhX29mZnNldHMiOlsyNCwzMl19LCJzY2FsZSI6eyJkdHlwZSI6IkY2NCIsInNoYXBlIjpbXSwiZGF0YV9vZmZzZXRzIjpbMzIsNDBdfSwidyI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMl0sImRhdGFfb2Zmc2V0cyI6WzQwLDQ4XX19ICADAAAAAAAAAP//////////CQAAAAAAAAAHAAAAAAAAAAAAAAAAAARAAAAAPwAAgL8="
+    )!)
+
+  @Test("int64 tensors (I64) read from and written as the Python package does")
+  func pythonIntegers() throws {
+    let (tensors, _) = try SafeTensors.decode(Self.pythonIntegerFile, file: "python.safetensors")
+    #expect(tensors.map(\.name) == ["labels", "steps", "scale", "w"])
+    #expect(tensors.map(\.tensor.dtype) == [.int64, .int64, .float64, .float32])
+    #expect(try tensors[0].tensor.integers() == [3, -1, 9])
+    #expect(try tensors[1].tensor.integers() == [7] && tensors[1].tensor.shape == [])
+    let mine = [
+      ("w", try Tensor([0.5, -1], shape: [2])),
+      ("scale", Tensor(scalar: 2.5, dtype: .float64)),
+      ("steps", try Tensor(integers: [7], shape: [])),
+      ("labels", Tensor(integers: [3, -1, 9])),
+    ]
+    #expect(SafeTensors.encode(mine, metadata: ["format": "pt"]) == Self.pythonIntegerFile)
+  }
+
   @Test("a header written by hand from the specification: any key order, spaces, metadata last")
   func handWritten() throws {
     let json =
@@ -64,9 +89,9 @@ struct CheckpointTests {
     var wrongType = good
     let header = Array("\"F64\"".utf8)
     if let at = (0..<(good.count - 5)).first(where: { Array(good[$0..<$0 + 5]) == header }) {
-      wrongType.replaceSubrange(at..<at + 5, with: Array("\"I64\"".utf8))
+      wrongType.replaceSubrange(at..<at + 5, with: Array("\"U64\"".utf8))
     }
-    #expect(problem(wrongType)?.contains("I64 is not supported") == true)
+    #expect(problem(wrongType)?.contains("U64 is not supported (F32, F64 and I64 are)") == true)
   }
 
   @Test("headers with absurd shapes or offsets are errors, not overflow traps")
@@ -108,6 +133,37 @@ struct CheckpointTests {
     #expect(copyOptimizer.moments[0].v.scalars == optimizer.moments[0].v.scalars)
     let plain = Sequential(Linear(3, 4, using: &generator), ReLU(), Linear(4, 2, using: &generator))
     try plain.load(from: path)  // without an optimizer its state is ignored
+  }
+
+  /// A module with an int64 buffer, as BatchNorm's `num_batches_tracked`.
+  final class Counted: Module {
+    let weight: Tensor
+    let batches = try! Tensor(integers: [0], shape: [])
+    init(_ value: Double) {
+      weight = Tensor([value, -value])
+      weight.requiresGrad = true
+    }
+  }
+
+  @Test("an int64 buffer is saved and loaded with the parameters, and is never trained")
+  func integerBuffer() throws {
+    let folder = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let path = folder + "/counted.safetensors"
+    let model = Counted(1.5)
+    try model.batches.update(to: Tensor(integers: [41], shape: []))
+    #expect(model.namedParameters().map(\.name) == ["weight"])
+    try model.save(to: path)
+    let copy = Counted(0)
+    try copy.load(from: path)
+    #expect(try copy.batches.integers() == [41] && copy.weight.scalars == [1.5, -1.5])
+
+    // A float where the model holds an int64 is a mismatch, named.
+    try SafeTensors.save(
+      [("weight", Tensor([1, 2])), ("batches", Tensor(scalar: 3))], to: path)
+    let error = #expect(throws: DataFileError.self) { try copy.load(from: path) }
+    #expect(error?.problem.contains("batches is float32 [], the model's is int64 []") == true)
+    #expect(try copy.batches.integers() == [41])
   }
 
   @Test("a checkpoint of another model is an error and changes nothing")

@@ -28,6 +28,26 @@ struct LossesTests {
     #expect(allClose(forward?.scalars ?? [], fallback.scalars, tolerance: 1e-12))
   }
 
+  @Test("targets in an int64 tensor give the loss, gradient and accuracy of a target list")
+  func integerTargets() throws {
+    let z = try Tensor([0.2, -1, 3, 0.5, 0.1, -0.4], shape: [2, 3], dtype: .float64)
+    z.requiresGrad = true
+    let listed = try crossEntropy(logits: z, targets: [2, 0], reduction: .sum)
+    try listed.backward()
+    let listedGrad = z.grad!.scalars
+    z.grad = nil
+    let tensor = try crossEntropy(logits: z, targets: Tensor(integers: [2, 0]), reduction: .sum)
+    try tensor.backward()
+    #expect(tensor.scalars == listed.scalars && z.grad!.scalars == listedGrad)
+    #expect(try accuracy(logits: z, targets: Tensor(integers: [2, 1])) == 0.5)
+    #expect {
+      try crossEntropy(logits: z, targets: Tensor([2, 0]))
+    } throws: { "\($0)".hasPrefix("crossEntropy: indices must be a 1-d int64 tensor") }
+    #expect {
+      try crossEntropy(logits: z, targets: Tensor(integers: [2, 3]))
+    } throws: { "\($0)".contains("target 3 is not a class") }
+  }
+
   @Test("cross-entropy's gradient is (softmax − onehot)/n, finite at logits of ±1000")
   func crossEntropyLargeLogits() throws {
     let z = try Tensor([1000, -1000, 0, 0], shape: [2, 2], dtype: .float32)
