@@ -252,9 +252,14 @@ extension Tensor {
   }
 
   /// The unrecorded result of a unary kernel.
+  ///
+  /// A strided view (transposed, sliced, expanded) is read where it is, row by row, not
+  /// copied contiguous first; a contiguous one takes the fast path, split over both cores
+  /// when large.
   func mapped(_ op: UnaryKernel) -> Tensor {
     if dtype == .int64 { integerArithmetic("\(op)") }
-    let (source, start) = contiguousStorage()
+    guard isContiguous else { return stridedMapped(op) }
+    let (source, start) = (storage, offset)
     return Tensor.make(shape, dtype) { out in
       inChunks(count) { from, n in
         switch dtype {
@@ -268,6 +273,33 @@ extension Tensor {
             out.typed(Double.self) + from, n)
         case .int64: integerArithmetic("\(op)")
         }
+      }
+    }
+  }
+
+  /// `mapped` for a strided view: each row is applied in place where it is read, or, when
+  /// its elements are not adjacent, gathered into the result's row and applied there.
+  func stridedMapped(_ op: UnaryKernel) -> Tensor {
+    let inner = shape.last ?? 1
+    let step = strides.last ?? 1
+    return Tensor.make(shape, dtype) { out in
+      func run<T: TensorScalar>(_: T.Type) {
+        let source = UnsafePointer(storage.typed(T.self) + offset)
+        let result = out.typed(T.self)
+        walkRows(shape: shape, strides: strides) { position, written in
+          let row = result + written
+          if step == 1 {
+            apply(op, source + position, row, inner)
+          } else {
+            for i in 0..<inner { row[i] = source[position + i * step] }
+            apply(op, UnsafePointer(row), row, inner)
+          }
+        }
+      }
+      switch dtype {
+      case .float32: run(Float.self)
+      case .float64: run(Double.self)
+      case .int64: integerArithmetic("\(op)")
       }
     }
   }

@@ -174,7 +174,8 @@ extension Tensor {
     try Tensor.select(mask, Tensor(scalar: value, dtype: dtype), self)
   }
 
-  // Comparisons: 1 where true, 0 where false; not differentiable.
+  // Comparisons: 1 where true, 0 where false, in the operands' dtype (int64 for int64
+  // operands: `predictions.isEqual(to: targets)` counts correct answers); not differentiable.
 
   /// 1 where equal.
   public func isEqual(to other: Tensor) throws -> Tensor { try compare(.equal, "==", other) }
@@ -194,7 +195,12 @@ extension Tensor {
   }
 
   func compare(_ kernel: BinaryKernel, _ op: String, _ other: Tensor) throws -> Tensor {
-    let shape = try Tensor.elementwiseShape(op, self, other)
-    return Tensor.zipped(kernel, self, other, shape: shape)
+    guard dtype == .int64 && other.dtype == .int64 else {
+      let shape = try Tensor.elementwiseShape(op, self, other)
+      return Tensor.zipped(kernel, self, other, shape: shape)
+    }
+    // Integers compare through float64, which holds every int64 up to 2⁵³ exactly.
+    return try converted(to: .float64).compare(kernel, op, other.converted(to: .float64))
+      .converted(to: .int64)
   }
 }

@@ -1,5 +1,5 @@
-// Operations whose results or operands are int64 tensors: arg-reductions, comparison, and
-// indexing by an index tensor. None of them is recorded — integers carry no gradient.
+// Operations whose results or operands are int64 tensors: arg-reductions and indexing by an
+// index tensor (comparisons of int64 tensors are with the others, in Tensor+Indexing.swift). None of them is recorded — integers carry no gradient.
 
 extension Tensor {
   /// The index of the largest element along `axis` (the first on ties; a NaN counts as
@@ -47,25 +47,6 @@ extension Tensor {
   /// A view with `axis` moved to the end (the others keep their order).
   func movingAxisLast(_ axis: Int) throws -> Tensor {
     axis == rank - 1 ? self : try permuted(shape.indices.filter { $0 != axis } + [axis])
-  }
-
-  /// 1 where this tensor's element equals `other`'s and 0 elsewhere, as an int64 tensor:
-  /// `(predictions.equals(targets))` counts correct answers.
-  ///
-  /// Elements are compared as numbers, whatever the two dtypes. The shapes must be equal,
-  /// or one of them 0-d; throws otherwise.
-  public func equals(_ other: Tensor) throws -> Tensor {
-    guard shape == other.shape || rank == 0 || other.rank == 0 else {
-      throw TensorError(
-        "equals",
-        "shapes \(describe(shape)) and \(describe(other.shape)) differ (equal shapes or a 0-d "
-          + "operand)")
-    }
-    let result = rank == 0 ? other.shape : shape
-    let (x, y) = (scalars, other.scalars)
-    let n = result.reduce(1, *)
-    let flags = (0..<n).map { i in x[rank == 0 ? 0 : i] == y[other.rank == 0 ? 0 : i] ? 1 : 0 }
-    return try Tensor(integers: flags, shape: result)
   }
 
   /// The int64 indices of a 1-d index tensor; throws naming `op` for any other.

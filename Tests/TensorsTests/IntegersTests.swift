@@ -160,16 +160,22 @@ struct IntegersTests {
     #expect(try predicted.integers() == [1, 0] && !predicted.requiresGrad)
   }
 
-  @Test("equals: 1 where equal, 0 elsewhere; a 0-d operand on either side")
-  func equals() throws {
+  @Test("comparisons of int64 tensors give int64 masks; mixed dtypes are an error")
+  func comparisons() throws {
     let predicted = Tensor(integers: [1, 0, 3, 3])
     let targets = Tensor(integers: [1, 2, 3, 0])
-    #expect(try predicted.equals(targets).integers() == [1, 0, 1, 0])
-    #expect(try predicted.equals(Tensor(integers: [3], shape: [])).integers() == [0, 0, 1, 1])
-    #expect(try Tensor(integers: [0], shape: []).equals(targets).integers() == [0, 0, 0, 1])
-    #expect(try predicted.equals(Tensor([1, 0.5, 3, 3])).integers() == [1, 0, 1, 1])
+    let correct = try predicted.isEqual(to: targets)
+    #expect(try correct.dtype == .int64 && correct.integers() == [1, 0, 1, 0])
+    #expect(try predicted.isEqual(to: Tensor(integers: [3], shape: [])).integers() == [0, 0, 1, 1])
+    #expect(try Tensor(integers: [0], shape: []).isLess(than: targets).integers() == [1, 1, 1, 0])
+    #expect(try predicted.isGreaterOrEqual(to: targets).integers() == [1, 0, 1, 1])
+    let big = 1 << 52
+    #expect(try Tensor(integers: [big]).isEqual(to: Tensor(integers: [big + 1])).integers() == [0])
     #expect {
-      try predicted.equals(Tensor(integers: [1, 2]))
+      try predicted.isEqual(to: Tensor([1, 0, 3, 3]))
+    } throws: { "\($0)".hasPrefix("==: ") && "\($0)".contains("int64") }
+    #expect {
+      try predicted.isEqual(to: Tensor(integers: [1, 2]))
     } throws: { "\($0)".contains("shapes [4] and [2] differ") }
   }
 

@@ -64,6 +64,47 @@ struct KernelsTests {
     }
   }
 
+  @Test("every unary kernel on strided and expanded views equals it on copies")
+  func unaryStridedEqualsContiguous() throws {
+    let kernels: [UnaryKernel] = [
+      .negate, .exp, .log, .sqrt, .abs, .tanh, .sigmoid, .softplus, .relu, .sign, .positive,
+      .power(3), .power(0.5), .scale(-1.5), .shift(2),
+    ]
+    var g = SeededGenerator(seed: 22)
+    for dtype in [DType.float64, .float32] {
+      for trial in 0..<60 {
+        let shape = (0..<(trial % 4)).map { _ in Int.random(in: 1...4, using: &g) }
+        let n = shape.reduce(1, *)
+        let values = (0..<n).map { _ in Double(Int.random(in: -4...4, using: &g)) / 2 }
+        var operands = [try view(values, shape, layout: 1, dtype: dtype)]
+        operands.append(try view(values, shape, layout: 2, dtype: dtype))
+        if let axis = shape.indices.last {
+          operands.append(
+            try view(values, shape, layout: 0, dtype: dtype).sliced(axis: axis, 0..<1)
+              .expandedKeptAxes(to: shape))
+        }
+        for x in operands {
+          for kernel in kernels {
+            let got = x.mapped(kernel).scalars
+            let copy = x.contiguous().mapped(kernel).scalars
+            #expect(
+              zip(got, copy).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) },
+              "\(kernel) \(dtype) \(x.shape)/\(x.strides)")
+          }
+        }
+      }
+    }
+  }
+
+  @Test("exp of a transposed [300, 400] view allocates the result and nothing else")
+  func unaryAllocatesOnlyTheResult() throws {
+    let x = try Tensor.ones([400, 300]).transposed()
+    let log = TensorStorage.Statistics.AllocationLog()
+    let y = TensorStorage.Statistics.$allocationLog.withValue(log) { x.exp() }
+    #expect(y.shape == [300, 400] && y.scalars.allSatisfy { abs($0 - M_E) < 1e-6 })
+    #expect(log.bytes == 300 * 400 * 4, "allocated \(log.bytes) bytes")
+  }
+
   @Test("[1000, 1] + [1, 1000] allocates the result and nothing else")
   func broadcastAllocatesOnlyTheResult() throws {
     let column = Tensor.ones([1000, 1])
