@@ -17,7 +17,7 @@ struct GradbookBench: ParsableCommand {
   @Option(help: "Timed repetitions per benchmark (the median is reported).")
   var repetitions = 25
 
-  @Option(help: "Run only the op-table rows whose name contains this text.")
+  @Option(help: "Run only the op-table rows whose name contains this text (and nothing else).")
   var only: String?
 
   @Flag(help: "Only loop a (4,4) add forward and backward for a few seconds (for profilers).")
@@ -40,6 +40,11 @@ struct GradbookBench: ParsableCommand {
 
   @Flag(name: .customLong("only-mnist"), help: "Only run the MNIST benchmarks.")
   var onlyMNIST = false
+
+  mutating func validate() throws {
+    if mnistRuns < 1 { throw ValidationError("--mnist-runs must be at least 1") }
+    if repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
+  }
 
   func run() throws {
     if profileOverhead {
@@ -74,6 +79,18 @@ struct GradbookBench: ParsableCommand {
     var results: [[String: Any]] = []
     if onlyMNIST {
       results.append(try mnistBenchmarks())
+      try write(results, core: core, threads: threads, coretype: coretype)
+      return
+    }
+    if let only {
+      let rows = try opTable(repetitions: repetitions, only: only)
+      for row in rows {
+        let bwd = row.backwardMicroseconds.map { String(format: "%10.3f", $0) } ?? "         —"
+        print(
+          row.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+            + String(format: " %10.3f", row.forwardMicroseconds) + "  \(bwd)")
+      }
+      results.append(["name": "op_table", "rows": rows.map(\.json)])
       try write(results, core: core, threads: threads, coretype: coretype)
       return
     }

@@ -42,12 +42,15 @@ public enum GradMode {
 /// Runs `body` as plain arithmetic: nothing in it is recorded on the tape or (in forward
 /// mode) pushes tangents — how an operation computes its own value.
 public func plainly<R>(_ body: () throws -> R) rethrows -> R {
-  try ForwardMode.$trace.withValue(nil) { try withoutGrad(body) }
+  // Reading a task-local value costs less than binding one: bind only what changes.
+  guard ForwardMode.trace != nil else { return try withoutGrad(body) }
+  return try ForwardMode.$trace.withValue(nil) { try withoutGrad(body) }
 }
 
 /// Runs `body` without recording: results have no tape and no gradient flows through them.
 public func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
-  try GradMode.$isRecording.withValue(false) { try body() }
+  guard GradMode.isRecording else { return try body() }
+  return try GradMode.$isRecording.withValue(false) { try body() }
 }
 
 // listing: tape-node
@@ -148,16 +151,19 @@ extension Tensor {
     _ op: String, _ inputs: [Tensor], apply: @escaping ([Tensor]) throws -> Tensor,
     transpose: @escaping (Tensor) throws -> [Tensor?]
   ) rethrows -> Tensor {
-    try plainly { try apply(inputs) }.recorded(
-      op, inputs,
-      // since chapter 4: forward mode
-      // The forward-mode rule is the map itself, applied to the tangents.
-      jvp: { tangents, _ in
-        guard tangents.contains(where: { $0 != nil }) else { return nil }
-        return try apply(zip(tangents, inputs).map { tangentOrZeros($0, $1) })
-      },
-      // end since chapter 4
-      vjp: transpose)
+    let value = try plainly { try apply(inputs) }
+    // since chapter 4: forward mode
+    // The forward-mode rule is the map itself, applied to the tangents (made only when some
+    // input carries one).
+    if inputs.contains(where: { $0.tangent != nil }) {
+      return value.recorded(
+        op, inputs,
+        jvp: { tangents, _ in
+          try apply(zip(tangents, inputs).map { tangentOrZeros($0, $1) })
+        }, vjp: transpose)
+    }
+    // end since chapter 4
+    return value.recorded(op, inputs, vjp: transpose)
   }
   // end listing: linear-operation
 
