@@ -14,7 +14,7 @@ LINT_PATHS := Package.swift Sources Tests Chapters
 PEERS := ../shared/peers
 
 .PHONY: help setup book check test lint sync sync-check chapters site workbook grade bench \
-	peers interop clean
+	peers interop clean package-check
 
 help:
 	@echo "make book       build the book: run every chapter (quick) and render book/site/"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench      benchmarks (release build): table + .build/bench/latest.json"
 	@echo "make peers      set up the peer scripts (micrograd) so that make bench runs them too"
 	@echo "make interop    load Chapter 5's checkpoint into PyTorch (after make peers)"
+	@echo "make package-check  build a scratch package that depends on Gradbook by version"
 	@echo "make setup      install missing system packages ($(APT_PACKAGES))"
 
 setup:
@@ -61,7 +62,21 @@ check: setup
 	"$$bin/gradbook" links; \
 	"$$bin/gradbook" quotes; \
 	"$$bin/gradbook" workbook --verify; \
-	"$$bin/gradbook" grade --require-all
+	"$$bin/gradbook" grade --require-all; \
+	$(MAKE) --no-print-directory package-check
+
+# Another package depends on Gradbook by version, as a user's project would: a clone of this
+# checkout's last commit (uncommitted changes are not in it), tagged 1.0.0, and the scratch
+# package Tests/PackageCheck, which imports the last stage from it, builds and runs.
+PACKAGE_CHECK := .build/package-check
+package-check:
+	rm -rf $(PACKAGE_CHECK) && mkdir -p $(PACKAGE_CHECK)
+	git clone -q --no-local . $(PACKAGE_CHECK)/gradbook
+	git -C $(PACKAGE_CHECK)/gradbook tag | xargs -r git -C $(PACKAGE_CHECK)/gradbook tag -d >/dev/null
+	git -C $(PACKAGE_CHECK)/gradbook tag 1.0.0
+	cp -R Tests/PackageCheck $(PACKAGE_CHECK)/consumer
+	sed -i 's|GRADBOOK_URL|file://$(CURDIR)/$(PACKAGE_CHECK)/gradbook|' $(PACKAGE_CHECK)/consumer/Package.swift
+	cd $(PACKAGE_CHECK)/consumer && $(SWIFT) build -q && "$$($(SWIFT) build --show-bin-path)/Consumer"
 
 test:
 	$(SWIFT) test --disable-xctest

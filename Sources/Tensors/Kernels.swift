@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // The loops. Everything here works on raw pointers of one element type `T`; the tensor
@@ -31,7 +32,14 @@ func apply<T: TensorScalar>(
   case .log: for i in 0..<n { out[i] = T.log(a[i]) }
   case .sqrt: for i in 0..<n { out[i] = a[i].squareRoot() }
   case .abs: for i in 0..<n { out[i] = Swift.abs(a[i]) }
-  case .tanh: for i in 0..<n { out[i] = T.tanh(a[i]) }
+  case .tanh:
+    if T.self == Float.self {  // AVX2 or not, chosen at run time
+      gradbook_tanh_f32(
+        UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
+        UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), n)
+    } else {
+      for i in 0..<n { out[i] = T.tanh(a[i]) }
+    }
   case .sigmoid:
     for i in 0..<n {
       let x = a[i]
