@@ -9,6 +9,9 @@ let package = Package(
   dependencies: [.package(url: "GRADBOOK_URL", from: "1.0.0")],
   targets: [
     .executableTarget(
-      name: "Consumer", dependencies: [.product(name: "NN", package: "gradbook")])
+      name: "Consumer",
+      dependencies: [
+        .product(name: "NN", package: "gradbook"), .product(name: "Scalar", package: "gradbook"),
+      ])
   ]
 )

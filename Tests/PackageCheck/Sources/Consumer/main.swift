@@ -1,4 +1,5 @@
 import NN
+import Scalar
 
 // Gradbook from another package: the last stage's modules and optimizers, and an operation
 // of this package's own, defined through the public op API.
