@@ -76,7 +76,10 @@ package-check:
 	git -C $(PACKAGE_CHECK)/gradbook tag 1.0.0
 	cp -R Tests/PackageCheck $(PACKAGE_CHECK)/consumer
 	sed -i 's|GRADBOOK_URL|file://$(CURDIR)/$(PACKAGE_CHECK)/gradbook|' $(PACKAGE_CHECK)/consumer/Package.swift
-	cd $(PACKAGE_CHECK)/consumer && $(SWIFT) build -q && "$$($(SWIFT) build --show-bin-path)/Consumer"
+	cd $(PACKAGE_CHECK)/consumer && $(SWIFT) build -q --disable-dependency-cache && \
+	  "$$($(SWIFT) build --show-bin-path)/Consumer"
+	@grep -q "$$(git rev-parse HEAD)" $(PACKAGE_CHECK)/consumer/Package.resolved || \
+	  { echo "package-check: the consumer did not resolve 1.0.0 to this commit"; exit 1; }
 
 test:
 	$(SWIFT) test --disable-xctest
