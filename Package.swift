@@ -3,6 +3,18 @@
 // depended on by version, so other packages can use Gradbook with `from:`.
 import PackageDescription
 
+/// The book's chapters, in reading order. The folder `Chapters/NAME` holds the chapter's text
+/// (README.md, which opens with `# Chapter N — Title`) and its program, `chNAME`, built on
+/// `stage`; the book tool finds the chapters in the same folders. Adding a chapter is a
+/// folder and a line here.
+let chapters: [(name: String, stage: String)] = [
+  ("01-scalar", "Scalar"),
+  ("02-tensors", "Tensors"),
+  ("03-broadcasting", "Broadcasting"),
+  ("04-higher-order", "HigherOrder"),
+  ("05-nn", "NN"),
+]
+
 // Gradbook: one package, one library target per stage of the book, plus the support
 // targets that keep the stages honest (OpenBLAS, figures) and the book's own tool.
 let package = Package(
@@ -68,51 +80,6 @@ let package = Package(
           .when(configuration: .release))
       ]),
 
-    // Chapter executables.
-    .executableTarget(
-      name: "ch01-scalar",
-      dependencies: [
-        "Scalar", "Figures", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      path: "Chapters/01-scalar",
-      exclude: ["README.md"]),
-
-    .executableTarget(
-      name: "ch02-tensors",
-      dependencies: [
-        "Tensors", "Scalar", "Figures",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      path: "Chapters/02-tensors",
-      exclude: ["README.md"]),
-
-    .executableTarget(
-      name: "ch03-broadcasting",
-      dependencies: [
-        "Broadcasting", "Scalar", "Figures",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      path: "Chapters/03-broadcasting",
-      exclude: ["README.md"]),
-
-    .executableTarget(
-      name: "ch04-higher-order",
-      dependencies: [
-        "HigherOrder", "Scalar", "Figures",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      path: "Chapters/04-higher-order",
-      exclude: ["README.md"]),
-
-    .executableTarget(
-      name: "ch05-nn",
-      dependencies: [
-        "NN", "Scalar", "Figures",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      path: "Chapters/05-nn",
-      exclude: ["README.md"]),
-
     // The book's tool: listings, workbook, gradebook, site.
     .target(name: "BookKit"),
     .executableTarget(
@@ -129,6 +96,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // What every chapter's program shares: its options (quick mode, the output folder).
+    .target(
+      name: "ChapterSupport",
+      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
     // Tests mirror the sources.
     .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
     .testTarget(name: "ScalarTests", dependencies: ["Scalar"]),
@@ -144,7 +116,19 @@ let package = Package(
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
+    .testTarget(name: "ChapterSupportTests", dependencies: ["ChapterSupport"]),
     // The README's examples: compiled against the public products, run as tests.
     .testTarget(name: "ExamplesTests", dependencies: ["NN", "Scalar"]),
   ]
 )
+
+package.targets += chapters.map { chapter in
+  .executableTarget(
+    name: "ch\(chapter.name)",
+    dependencies: [
+      .target(name: chapter.stage), "Scalar", "Figures", "ChapterSupport",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ],
+    path: "Chapters/\(chapter.name)",
+    exclude: ["README.md"])
+}

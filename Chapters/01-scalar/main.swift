@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChapterSupport
 import Figures
 import Foundation
 import Scalar
@@ -10,13 +11,7 @@ struct Chapter1: ParsableCommand {
     commandName: "ch01-scalar",
     abstract: "Chapter 1: scalar reverse-mode autodiff, from one neuron to a trained MLP.")
 
-  @Flag(
-    inversion: .prefixedNo,
-    help: "Quick mode (the default): fewer training steps, done in seconds.")
-  var quick = true
-
-  @Option(help: "Where to write the figures (SVG, and DOT; make book passes the book's folder).")
-  var output = ".build/figures/01-scalar"
+  @OptionGroup var options: ChapterOptions
 
   @Option(help: "Training steps (default: 40 quick, 100 with --no-quick).")
   var steps: Int?
@@ -35,7 +30,7 @@ struct Chapter1: ParsableCommand {
   func run() throws {
     try showOneNeuron()
     showSharedNode()
-    try train(steps: steps ?? (quick ? 40 : 100))
+    try train(steps: steps ?? (options.quick ? 40 : 100))
   }
 
   /// Part 1: the graph of one tanh neuron, its gradients, and its drawing.
@@ -58,7 +53,7 @@ struct Chapter1: ParsableCommand {
       print("  ∂o/∂\(v.label) = \(fixed(v.grad))")
     }
     print("graph: \(o.topologicalOrder().count) values")
-    report(try o.renderGraph(to: "\(output)/neuron.svg"))
+    report(try o.renderGraph(to: "\(options.outputFolder)/neuron.svg"))
   }
 
   /// Part 2: a value used twice receives the sum of both paths.
@@ -105,9 +100,9 @@ struct Chapter1: ParsableCommand {
       .init(points: losses, color: "#d62728", label: "loss"),
       .init(points: accuracies, color: "#1f77b4", label: "accuracy"),
     ]
-    try curve.write(to: "\(output)/training.svg")
-    try boundaryPlot(model: model, xs: xs, ys: ys).write(to: "\(output)/boundary.svg")
-    print("wrote \(output)/training.svg and \(output)/boundary.svg")
+    try curve.write(to: "\(options.outputFolder)/training.svg")
+    try boundaryPlot(model: model, xs: xs, ys: ys).write(to: "\(options.outputFolder)/boundary.svg")
+    print("wrote \(options.outputFolder)/training.svg and \(options.outputFolder)/boundary.svg")
   }
 
   /// The decision regions of `model` over a grid, with the data on top.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChapterSupport
 import Figures
 import Foundation
 import Scalar
@@ -12,11 +13,7 @@ struct Chapter2: ParsableCommand {
     commandName: "ch02-tensors",
     abstract: "Chapter 2: tensors, strides and views, the tape, gradcheck, linear regression.")
 
-  @Flag(inversion: .prefixedNo, help: "Quick mode (the default): fewer steps, done in seconds.")
-  var quick = true
-
-  @Option(help: "Where to write the figures (SVG, and DOT; make book passes the book's folder).")
-  var output = ".build/figures/02-tensors"
+  @OptionGroup var options: ChapterOptions
 
   @Option(help: "Gradient-descent steps (default: 150 quick, 600 with --no-quick).")
   var steps: Int?
@@ -29,7 +26,7 @@ struct Chapter2: ParsableCommand {
     try showViews()
     try showTape()
     try showGradcheck()
-    try fitLinearRegression(steps: steps ?? (quick ? 150 : 600))
+    try fitLinearRegression(steps: steps ?? (options.quick ? 150 : 600))
   }
 
   func showViews() throws {
@@ -55,8 +52,8 @@ struct Chapter2: ParsableCommand {
           shape: (v.shape[0], v.shape[1]), strides: (v.strides[0], v.strides[1]),
           offset: v.offset)
       })
-    try figure.write(to: "\(output)/views.svg")
-    print("wrote \(output)/views.svg")
+    try figure.write(to: "\(options.outputFolder)/views.svg")
+    print("wrote \(options.outputFolder)/views.svg")
   }
 
   func showTape() throws {
@@ -87,7 +84,7 @@ struct Chapter2: ParsableCommand {
         format: "loss = %.4f, ‖∂loss/∂W‖ = %.4f, ∂loss/∂b = %.4f",
         try loss.item(), w.grad!.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot(),
         try b.grad!.item()))
-    switch try loss.renderTape(to: "\(output)/tape.svg") {
+    switch try loss.renderTape(to: "\(options.outputFolder)/tape.svg") {
     case .svg(_, let svg): print("wrote \(svg)")
     case .dotOnly(_, let message): print(message)
     }
@@ -148,7 +145,7 @@ struct Chapter2: ParsableCommand {
         + String(format: "b = %.3f", try bias.item()) + "; true w = [2, -3, 0.5], b = 1.5")
     var plot = SVGPlot(title: "Mean squared error", xLabel: "step", yLabel: "mse")
     plot.lines = [.init(points: losses, color: "#d62728", label: "mse")]
-    try plot.write(to: "\(output)/regression.svg")
-    print("wrote \(output)/regression.svg")
+    try plot.write(to: "\(options.outputFolder)/regression.svg")
+    print("wrote \(options.outputFolder)/regression.svg")
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Broadcasting
+import ChapterSupport
 import Figures
 import Foundation
 import Scalar
@@ -12,11 +13,7 @@ struct Chapter3: ParsableCommand {
     commandName: "ch03-broadcasting",
     abstract: "Chapter 3: broadcasting, expand and sum(toShape:), logistic regression.")
 
-  @Flag(inversion: .prefixedNo, help: "Quick mode (the default): fewer steps, done in seconds.")
-  var quick = true
-
-  @Option(help: "Where to write the figures (SVG, and DOT; make book passes the book's folder).")
-  var output = ".build/figures/03-broadcasting"
+  @OptionGroup var options: ChapterOptions
 
   @Option(help: "Gradient-descent steps (default: 300 quick, 2000 with --no-quick).")
   var steps: Int?
@@ -28,7 +25,7 @@ struct Chapter3: ParsableCommand {
   func run() throws {
     try showRule()
     try showExpand()
-    try fitLogisticRegression(steps: steps ?? (quick ? 300 : 2000))
+    try fitLogisticRegression(steps: steps ?? (options.quick ? 300 : 2000))
   }
 
   func showRule() throws {
@@ -62,7 +59,7 @@ struct Chapter3: ParsableCommand {
     print(
       "standardized columns: mean \(try standardized.mean(axes: [0]).scalars.map(rounded)), "
         + "variance \(try (standardized * standardized).mean(axes: [0]).scalars.map(rounded))")
-    switch try standardized.pow(2).sum().renderTape(to: "\(output)/standardize.svg") {
+    switch try standardized.pow(2).sum().renderTape(to: "\(options.outputFolder)/standardize.svg") {
     case .svg(_, let svg): print("wrote \(svg)")
     case .dotOnly(_, let message): print(message)
     }
@@ -103,8 +100,8 @@ struct Chapter3: ParsableCommand {
     try boundaryPlot(
       weights: weights, bias: bias, mean: mean, std: std, points: points, labels: labels
     )
-    .write(to: "\(output)/logistic.svg")
-    print("wrote \(output)/logistic.svg")
+    .write(to: "\(options.outputFolder)/logistic.svg")
+    print("wrote \(options.outputFolder)/logistic.svg")
   }
 
   /// [x, y, x², y², xy, x³, y³] for each row of `xy`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChapterSupport
 import Figures
 import Foundation
 import HigherOrder
@@ -12,16 +13,12 @@ struct Chapter4: ParsableCommand {
     commandName: "ch04-higher-order",
     abstract: "Chapter 4: higher-order gradients, hvp, Newton-CG.")
 
-  @Flag(inversion: .prefixedNo, help: "Quick mode (the default): fewer iterations.")
-  var quick = true
-
-  @Option(help: "Where to write the figures (SVG, and DOT; make book passes the book's folder).")
-  var output = ".build/figures/04-higher-order"
+  @OptionGroup var options: ChapterOptions
 
   func run() throws {
     try showNestedDerivatives()
     try showGradientTape()
-    try compareNewtonWithGradientDescent(iterations: quick ? 8 : 20)
+    try compareNewtonWithGradientDescent(iterations: options.quick ? 8 : 20)
   }
 
   func showNestedDerivatives() throws {
@@ -56,7 +53,7 @@ struct Chapter4: ParsableCommand {
     print(
       "∂y/∂x = \(gradient.scalars.map { String(format: "%.4f", $0) }), recorded in "
         + "\(gradient.topologicalOrder().filter { !$0.isLeaf }.count) operations")
-    switch try gradient.renderTape(to: "\(output)/gradient-tape.svg") {
+    switch try gradient.renderTape(to: "\(options.outputFolder)/gradient-tape.svg") {
     case .svg(_, let svg): print("wrote \(svg)")
     case .dotOnly(_, let message): print(message)
     }
@@ -101,7 +98,7 @@ struct Chapter4: ParsableCommand {
       .init(points: curves[0], color: "#1f77b4", label: "Newton-CG (hvp)"),
       .init(points: curves[1], color: "#d62728", label: "gradient descent"),
     ]
-    try plot.write(to: "\(output)/newton.svg")
-    print("wrote \(output)/newton.svg")
+    try plot.write(to: "\(options.outputFolder)/newton.svg")
+    print("wrote \(options.outputFolder)/newton.svg")
   }
 }

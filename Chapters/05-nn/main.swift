@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChapterSupport
 import Figures
 import Foundation
 import NN
@@ -11,14 +12,10 @@ struct Chapter5: ParsableCommand {
     commandName: "ch05-nn",
     abstract: "Chapter 5: modules, losses, optimizers, an MLP on MNIST.")
 
-  @Flag(inversion: .prefixedNo, help: "Quick mode (the default): MNIST on a slice, in seconds.")
-  var quick = true
+  @OptionGroup var options: ChapterOptions
 
   @Option(help: "Epochs of MNIST training (default: 3 quick, 5 full).")
   var epochs: Int?
-
-  @Option(help: "Where to write the figures and the checkpoint (make book: the book's folder).")
-  var output = ".build/figures/05-nn"
 
   func run() throws {
     try linearRegression()
@@ -116,9 +113,9 @@ struct Chapter5: ParsableCommand {
   /// The MLP 784-128-10 with Adam on MNIST: train, evaluate, plot, save, reload.
   func mnist() throws {
     print("== MNIST: an MLP 784-128-10 with Adam ==")
-    let (trainImages, trainLabels) = try MNIST.load(.train, limit: quick ? 6_000 : nil)
-    let (testImages, testLabels) = try MNIST.load(.test, limit: quick ? 2_000 : nil)
-    let epochCount = epochs ?? (quick ? 3 : 5)
+    let (trainImages, trainLabels) = try MNIST.load(.train, limit: options.quick ? 6_000 : nil)
+    let (testImages, testLabels) = try MNIST.load(.test, limit: options.quick ? 2_000 : nil)
+    let epochCount = epochs ?? (options.quick ? 3 : 5)
     print("\(trainLabels.count) training and \(testLabels.count) test images, \(epochCount) epochs")
     // listing: mnist-mlp
     var generator = SeededGenerator(seed: 0)
@@ -159,11 +156,11 @@ struct Chapter5: ParsableCommand {
       .init(points: smoothed, color: "#d62728", label: "training loss (mean of 10 steps)"),
       .init(points: accuracies, color: "#1f77b4", label: "test accuracy"),
     ]
-    try curve.write(to: "\(output)/training.svg")
-    print("wrote \(output)/training.svg")
+    try curve.write(to: "\(options.outputFolder)/training.svg")
+    print("wrote \(options.outputFolder)/training.svg")
 
     // listing: checkpoint-roundtrip
-    let path = "\(output)/mlp.safetensors"
+    let path = "\(options.outputFolder)/mlp.safetensors"
     try model.save(to: path, optimizer: optimizer)
     var otherGenerator = SeededGenerator(seed: 99)
     let reloaded = Sequential(

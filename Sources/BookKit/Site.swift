@@ -1,9 +1,10 @@
 import Foundation
 
-/// The book's frame: its title and the order of its chapters (`book/book.json`).
+/// The book's frame: its title (`book/book.json`) and its chapters, one per folder
+/// `Chapters/NN-name` (the manifest builds their programs from the same folders).
 public struct BookConfig: Codable, Sendable {
   /// One chapter: its folder under `Chapters/`, title and executable.
-  public struct Chapter: Codable, Sendable {
+  public struct Chapter: Codable, Sendable, Equatable {
     /// The chapter number.
     public var number: Int
     /// The folder under `Chapters/`, such as `01-scalar`.
@@ -18,20 +19,51 @@ public struct BookConfig: Codable, Sendable {
   public var title: String
   /// The line under the title.
   public var subtitle: String
-  /// The chapters, in reading order.
-  public var chapters: [Chapter]
+  /// The chapters, in reading order (read from the folders, not from `book.json`).
+  public var chapters: [Chapter] = []
   /// Where the sources can be read on the forge, such as
   /// `https://example.org/gradbook/blob/main/` (optional): listing captions link there too.
   public var sourceURL: String? = nil
 
-  /// Reads `book/book.json` under `root`.
+  enum CodingKeys: String, CodingKey { case title, subtitle, sourceURL }
+
+  /// Reads `book/book.json` under `root`, and the chapters from `Chapters/`.
   public static func load(root: URL) throws -> BookConfig {
     let url = root.appendingPathComponent("book/book.json")
+    var config: BookConfig
     do {
-      return try JSONDecoder().decode(BookConfig.self, from: Data(contentsOf: url))
+      config = try JSONDecoder().decode(BookConfig.self, from: Data(contentsOf: url))
     } catch {
       throw BookError("\(url.path): cannot read the book's frame: \(error)")
     }
+    config.chapters = try chapters(in: root)
+    return config
+  }
+
+  /// The chapters under `root/Chapters`: each folder `NN-name` whose README.md opens with
+  /// `# Chapter N — Title`, in order of N; its program is `chNN-name`.
+  public static func chapters(in root: URL) throws -> [Chapter] {
+    let folder = root.appendingPathComponent("Chapters")
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+    var chapters: [Chapter] = []
+    for name in names
+    where name.range(of: #"^[0-9]{2}-[a-z0-9-]+$"#, options: .regularExpression) != nil {
+      let readme = folder.appendingPathComponent(name).appendingPathComponent("README.md")
+      let firstLine =
+        (try? String(contentsOf: readme, encoding: .utf8))?
+        .split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+      let heading = #/^# Chapter (\d+) — (.+)$/#
+      guard let match = firstLine.wholeMatch(of: heading), let number = Int(match.1),
+        number == Int(name.prefix(2))
+      else {
+        throw BookError(
+          "\(readme.path): a chapter's README.md opens with `# Chapter \(Int(name.prefix(2)) ?? 0) — "
+            + "Title`, found `\(firstLine)`")
+      }
+      chapters.append(
+        Chapter(number: number, folder: name, title: String(match.2), executable: "ch" + name))
+    }
+    return chapters
   }
 }
 

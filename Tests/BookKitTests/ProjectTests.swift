@@ -31,6 +31,25 @@ struct Scratch {
 struct ProjectTests {
   let code = "// listing: two\nlet two = 2\n// end listing: two\n"
 
+  @Test("chapters are the folders NN-name, in order, titled by their README's first line")
+  func chapterFolders() throws {
+    let scratch = try Scratch()
+    defer { scratch.remove() }
+    try scratch.write("Chapters/02-views/README.md", "# Chapter 2 — Views\n\nText.\n")
+    try scratch.write("Chapters/01-start/README.md", "# Chapter 1 — A start\n")
+    try scratch.write("Chapters/notes/README.md", "not a chapter\n")
+    let chapters = try BookConfig.chapters(in: scratch.root)
+    #expect(
+      chapters == [
+        .init(number: 1, folder: "01-start", title: "A start", executable: "ch01-start"),
+        .init(number: 2, folder: "02-views", title: "Views", executable: "ch02-views"),
+      ])
+    try scratch.write("Chapters/03-bad/README.md", "# Views\n")
+    #expect {
+      try BookConfig.chapters(in: scratch.root)
+    } throws: { "\($0)".contains("03-bad/README.md: a chapter's README.md opens with") }
+  }
+
   @Test("a stale listing is found, rewritten by sync, then in sync")
   func staleThenSynced() throws {
     let scratch = try Scratch()
@@ -235,6 +254,23 @@ struct HouseRulesTests {
       }
     }
     #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+  }
+
+  @Test("the chapters are registered once: their folders, the manifest's table, the README")
+  func chaptersInOneTable() throws {
+    let chapters = try BookConfig.chapters(in: root)
+    #expect(chapters.map(\.number) == Array(1...chapters.count))
+    let manifest = try String(
+      contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+    let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    for chapter in chapters {
+      #expect(
+        manifest.contains("(\"\(chapter.folder)\", \""),
+        "Package.swift's chapter table lacks \(chapter.folder)")
+      #expect(
+        readme.contains("| \(chapter.number). \(chapter.title) |"),
+        "README.md's chapter table lacks \"\(chapter.number). \(chapter.title)\"")
+    }
   }
 
   @Test("one spelling, one meaning: no @_disfavoredOverload anywhere")

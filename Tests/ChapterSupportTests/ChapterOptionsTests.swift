@@ -1,0 +1,20 @@
+import Testing
+
+@testable import ChapterSupport
+
+@Suite("Chapter options: what every chapter's program takes")
+struct ChapterOptionsTests {
+  @Test("quick by default; --no-quick and --output are parsed")
+  func parsing() throws {
+    let defaults = try ChapterOptions.parse([])
+    #expect(defaults.quick && defaults.output == nil)
+    let full = try ChapterOptions.parse(["--no-quick", "--output", "figures/here"])
+    #expect(!full.quick && full.outputFolder == "figures/here")
+  }
+
+  @Test("the default folder is named after the program")
+  func defaultFolder() {
+    #expect(ChapterOptions.chapterFolder(program: "/x/release/ch02-tensors") == "02-tensors")
+    #expect(ChapterOptions.chapterFolder(program: "ch05-nn") == "05-nn")
+  }
+}
