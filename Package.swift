@@ -104,7 +104,7 @@ let package = Package(
     // Tests mirror the sources.
     .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
     .testTarget(name: "ScalarTests", dependencies: ["Scalar"]),
-    .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Scalar"]),
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Scalar", "TestSupport"]),
     .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
     .testTarget(
       name: "BroadcastingTests",
@@ -112,7 +112,7 @@ let package = Package(
         "Broadcasting", "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
-    .testTarget(name: "HigherOrderTests", dependencies: ["HigherOrder"]),
+    .testTarget(name: "HigherOrderTests", dependencies: ["HigherOrder", "TestSupport"]),
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),

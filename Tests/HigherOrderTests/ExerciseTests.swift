@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import func TestSupport.allClose
+
 @testable import HigherOrder
 
 // The graded exercises of Chapter 4 (suites `Ch04ExN…`).

@@ -1,14 +1,9 @@
 import Foundation
 import Testing
 
-@testable import HigherOrder
+import func TestSupport.allClose
 
-func allClose(_ a: [Double], _ b: [Double], tolerance: Double = 1e-6) -> Bool {
-  a.count == b.count
-    && zip(a, b).allSatisfy { x, y in
-      x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
-    }
-}
+@testable import HigherOrder
 
 func sample(_ shape: [Int], seed: Double = 0.37) -> Tensor {
   let n = shape.reduce(1, *)

@@ -17,9 +17,10 @@ struct Ch05Ex1Linear {
     x.requiresGrad = true
     let u = sample([5, 2], seed: 1.9)
     try (layer(x) * u).sum().backward()
-    #expect(allClose(layer.bias!.grad!.scalars, try u.sum(axes: [0]).scalars))
-    #expect(allClose(layer.weight.grad!.scalars, try u.transposed().matmul(x).scalars))
-    #expect(allClose(x.grad!.scalars, try u.matmul(layer.weight).scalars))
+    #expect(allClose(layer.bias!.grad!.scalars, try u.sum(axes: [0]).scalars, tolerance: 1e-9))
+    #expect(
+      allClose(layer.weight.grad!.scalars, try u.transposed().matmul(x).scalars, tolerance: 1e-9))
+    #expect(allClose(x.grad!.scalars, try u.matmul(layer.weight).scalars, tolerance: 1e-9))
   }
 
   @Test("finite differences agree, for a batch of sequences [2, 4, 3] and without a bias")
@@ -71,20 +72,20 @@ struct Ch05Ex3Momentum {
     let p = parameter([1, 2], gradient: [0.5, -1])
     let optimizer = SGD([p], learningRate: 0.1, momentum: 0.9)
     try optimizer.step()
-    #expect(allClose(p.scalars, [0.95, 2.1]))
+    #expect(allClose(p.scalars, [0.95, 2.1], tolerance: 1e-9))
     try optimizer.step()  // b = 0.9·g + g = 1.9 g
-    #expect(allClose(p.scalars, [0.855, 2.29]))
-    #expect(allClose(optimizer.buffers[0].scalars, [0.95, -1.9]))
+    #expect(allClose(p.scalars, [0.855, 2.29], tolerance: 1e-9))
+    #expect(allClose(optimizer.buffers[0].scalars, [0.95, -1.9], tolerance: 1e-9))
   }
 
   @Test("Nesterov looks ahead: g + μ·b; weight decay adds λ·p to the gradient")
   func nesterovAndDecay() throws {
     let p = parameter([1, 2], gradient: [0.5, -1])
     try SGD([p], learningRate: 0.1, momentum: 0.9, nesterov: true).step()
-    #expect(allClose(p.scalars, [0.905, 2.19]))
+    #expect(allClose(p.scalars, [0.905, 2.19], tolerance: 1e-9))
     let q = parameter([1, 2], gradient: [0.5, -1])
     try SGD([q], learningRate: 0.1, weightDecay: 0.5).step()  // g = [1, 0]
-    #expect(allClose(q.scalars, [0.9, 2]))
+    #expect(allClose(q.scalars, [0.9, 2], tolerance: 1e-9))
   }
 }
 
@@ -99,8 +100,10 @@ struct Ch05Ex4Adam {
     try optimizer.step()
     #expect(allClose(p.scalars, [0.8, 2.2, 2.8], tolerance: 1e-6))
     // m = 0.19 g and v = 0.001999 g² after two steps
-    #expect(allClose(optimizer.moments[0].m.scalars, [0.095, -0.19, 0.00019]))
-    #expect(allClose(optimizer.moments[0].v.scalars, [0.00049975, 0.001999, 0.000000001999]))
+    #expect(allClose(optimizer.moments[0].m.scalars, [0.095, -0.19, 0.00019], tolerance: 1e-9))
+    #expect(
+      allClose(
+        optimizer.moments[0].v.scalars, [0.00049975, 0.001999, 0.000000001999], tolerance: 1e-9))
   }
 
   @Test("a changing gradient: the second step by hand")
@@ -124,9 +127,9 @@ struct Ch05Ex5AdamW {
     let p = parameter([1, -2], gradient: [0, 0])
     let optimizer = AdamW([p], learningRate: 0.1, weightDecay: 0.5)
     try optimizer.step()
-    #expect(allClose(p.scalars, [0.95, -1.9]))
+    #expect(allClose(p.scalars, [0.95, -1.9], tolerance: 1e-9))
     try optimizer.step()
-    #expect(allClose(p.scalars, [0.9025, -1.805]))
+    #expect(allClose(p.scalars, [0.9025, -1.805], tolerance: 1e-9))
     let q = parameter([1, -2], gradient: [0, 0])
     try Adam([q], learningRate: 0.1, weightDecay: 0.5).step()  // moves by lr·sign(λp)
     #expect(allClose(q.scalars, [0.9, -1.9], tolerance: 1e-6))

@@ -121,7 +121,8 @@ struct ModuleTests {
     let v = sample([4, 3], seed: 2)
     let forward = try forwardJVP({ try $0.linear(weight: w, bias: b) }, at: x, tangent: v)
     #expect(forward != nil)
-    #expect(allClose(forward?.scalars ?? [], try v.matmul(w.transposed()).scalars))  // Jv = v Wᵀ
+    // Jv = v Wᵀ
+    #expect(allClose(forward?.scalars ?? [], try v.matmul(w.transposed()).scalars, tolerance: 1e-9))
   }
 
   @Test("Linear's initialization is uniform in ±1/√in, like PyTorch's")

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import func TestSupport.allClose
+
 @testable import Tensors
 
 // The graded exercises of Chapter 2. Suites named `Ch02ExN…` hold the tests of exercise 2.N;

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import func TestSupport.allClose
+
 @testable import Tensors
 
 /// Runs `gradcheck` and records the report when it fails.

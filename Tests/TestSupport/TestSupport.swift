@@ -2,11 +2,11 @@ import Foundation
 import Tensors
 
 /// Whether `a` and `b` agree elementwise to `tolerance`, relative to |b| above 1 and
-/// absolute below it.
-public func allClose(_ a: [Double], _ b: [Double], tolerance: Double = 1e-9) -> Bool {
+/// absolute below it; NaN matches NaN. Every caller chooses its tolerance.
+public func allClose(_ a: [Double], _ b: [Double], tolerance: Double) -> Bool {
   a.count == b.count
     && zip(a, b).allSatisfy { x, y in
-      x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
+      (x.isNaN && y.isNaN) || x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
     }
 }
 

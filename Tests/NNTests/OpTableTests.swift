@@ -1,0 +1,168 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import NN
+
+/// One differentiable operation: the tape name it records, a function of its inputs, and
+/// the inputs to check it at (Float64, away from kinks, ties and the edges of its domain).
+struct OpRow: CustomStringConvertible {
+  let name: String
+  let inputs: [Tensor]
+  let f: ([Tensor]) throws -> Tensor
+
+  var description: String { name }
+
+  init(_ name: String, _ inputs: [Tensor], _ f: @escaping ([Tensor]) throws -> Tensor) {
+    (self.name, self.inputs, self.f) = (name, inputs, f)
+  }
+}
+
+/// Distinct values away from 0 (no kink of relu or abs, no pole of 1/x).
+func awayFromZero(_ shape: [Int], seed: Double) -> Tensor {
+  let t = sample(shape, seed: seed)
+  return try! Tensor(t.scalars.map { $0 + ($0 < 0 ? -0.3 : 0.3) }, shape: shape, dtype: .float64)
+}
+
+/// Values in (0.2, 2.6]: the domain of log, sqrt and fractional powers.
+func positive(_ shape: [Int], seed: Double) -> Tensor {
+  let t = sample(shape, seed: seed)
+  return try! Tensor(t.scalars.map { Swift.abs($0) + 0.2 }, shape: shape, dtype: .float64)
+}
+
+/// Every operation that records itself on the tape under a name, as minitorch's suite has
+/// one table: the derivative tests below run from it (made afresh for each use).
+var opTable: [OpRow] {
+  [
+    OpRow("add", [sample([2, 3], seed: 1), sample([2, 3], seed: 2)]) { try $0[0].adding($0[1]) },
+    OpRow("subtract", [sample([2, 3], seed: 1), sample([3], seed: 2)]) { try $0[0] - $0[1] },
+    OpRow("multiply", [sample([2, 3], seed: 1), sample([2, 1], seed: 2)]) { try $0[0] * $0[1] },
+    OpRow("divide", [sample([2, 3], seed: 1), awayFromZero([3], seed: 2)]) { try $0[0] / $0[1] },
+    OpRow("negate", [sample([2, 3], seed: 3)]) { -$0[0] },
+    OpRow("scale", [sample([2, 3], seed: 3)]) { 2.5 * $0[0] },
+    OpRow("add", [sample([2, 3], seed: 3)]) { $0[0] + 1.5 },  // a constant shift
+    OpRow("maximum", [sample([2, 3], seed: 1), sample([2, 3], seed: 2)]) {
+      try $0[0].maximum($0[1])
+    },
+    OpRow("minimum", [sample([2, 3], seed: 1), sample([2, 3], seed: 2)]) {
+      try $0[0].minimum($0[1])
+    },
+    OpRow("exp", [sample([2, 3], seed: 4)]) { $0[0].exp() },
+    OpRow("log", [positive([2, 3], seed: 4)]) { $0[0].log() },
+    OpRow("sqrt", [positive([2, 3], seed: 4)]) { $0[0].sqrt() },
+    OpRow("abs", [awayFromZero([2, 3], seed: 4)]) { $0[0].abs() },
+    OpRow("tanh", [sample([2, 3], seed: 4)]) { $0[0].tanh() },
+    OpRow("sigmoid", [sample([2, 3], seed: 4)]) { $0[0].sigmoid() },
+    OpRow("softplus", [sample([2, 3], seed: 4)]) { $0[0].softplus() },
+    OpRow("relu", [awayFromZero([2, 3], seed: 4)]) { $0[0].relu() },
+    OpRow("pow", [positive([2, 3], seed: 4)]) { $0[0].pow(2.5) },
+    OpRow("erf", [sample([2, 3], seed: 4)]) { $0[0].erf() },
+    OpRow("reshape", [sample([2, 3], seed: 5)]) { try $0[0].reshaped([3, 2]) },
+    OpRow("permute", [sample([2, 3, 2], seed: 5)]) { try $0[0].permuted([2, 0, 1]) },
+    OpRow("slice", [sample([4, 3], seed: 5)]) { try $0[0].sliced(axis: 0, 1..<4, step: 2) },
+    OpRow("contiguous", [sample([3, 2], seed: 5)]) { try $0[0].transposed().contiguous() },
+    OpRow("expand", [sample([2, 1], seed: 5)]) { try $0[0].expand(to: [2, 3]) },
+    OpRow("concat", [sample([2, 3], seed: 1), sample([1, 3], seed: 2)]) {
+      try Tensor.concatenated([$0[0], $0[1]], axis: 0)
+    },
+    OpRow("indexSelect", [sample([3, 2], seed: 6)]) { try $0[0].indexSelect(axis: 0, [2, 0, 2]) },
+    OpRow("where", [sample([2, 3], seed: 1), sample([2, 3], seed: 2)]) {
+      try Tensor.select($0[0].isGreater(than: Tensor(scalar: 0, dtype: .float64)), $0[0], $0[1])
+    },
+    OpRow("sum", [sample([2, 3, 2], seed: 7)]) { try $0[0].sum(axes: [0, -1]) },
+    OpRow("max", [sample([2, 3], seed: 7)]) { try $0[0].max(axes: [1]) },
+    OpRow("min", [sample([2, 3], seed: 7)]) { try $0[0].min(axes: [0], keepingAxes: true) },
+    OpRow("matmul", [sample([2, 3], seed: 1), sample([3, 2], seed: 2)]) {
+      try $0[0].matmul($0[1])
+    },
+    OpRow("matmul", [sample([2, 2, 3], seed: 1), sample([3], seed: 2)]) {
+      try $0[0].matmul($0[1])
+    },
+    OpRow("linear", [sample([2, 3], seed: 1), sample([4, 3], seed: 2), sample([4], seed: 3)]) {
+      try $0[0].linear(weight: $0[1], bias: $0[2])
+    },
+    OpRow("crossEntropy", [sample([3, 4], seed: 8)]) {
+      try crossEntropy(logits: $0[0], targets: [3, 0, 1])
+    },
+  ]
+}
+
+/// `inputs` with `x` in place of input `i`.
+func replacing(_ inputs: [Tensor], _ i: Int, with x: Tensor) -> [Tensor] {
+  var copy = inputs
+  copy[i] = x
+  return copy
+}
+
+@Suite("The op table: every recorded operation's derivatives, in Float64")
+struct OpTableTests {
+  @Test("first derivatives against central differences, with a non-uniform cotangent")
+  func gradients() throws {
+    for row in opTable {
+      let report = try gradcheck(row.f, inputs: row.inputs)
+      #expect(report.passed, "\(row.name): \(report)")
+    }
+  }
+
+  @Test("second derivatives: the recorded VJP differentiated again (gradgradcheck)")
+  func secondDerivatives() throws {
+    for row in opTable {
+      let weights = try row.f(row.inputs).shape  // a non-uniform weighting of the output
+      let w = sample(weights, seed: 0.9)
+      for i in row.inputs.indices {
+        let error = try gradgradcheck(
+          { x in try (row.f(replacing(row.inputs, i, with: x)) * w).sum() }, at: row.inputs[i])
+        #expect(error < 1e-6, "\(row.name), input \(i): \(error)")
+      }
+    }
+  }
+
+  @Test("forward mode: every op has a JVP rule, and it agrees with the double-VJP trick")
+  func forwardMode() throws {
+    for row in opTable {
+      for i in row.inputs.indices {
+        let f = { (x: Tensor) in try row.f(replacing(row.inputs, i, with: x)) }
+        let v = sample(row.inputs[i].shape, seed: 0.6)
+        let forward = try forwardJVP(f, at: row.inputs[i], tangent: v)
+        #expect(forward != nil, "\(row.name), input \(i): no forward-mode rule")
+        let reference = try jvpByDoubleVJP(f, at: row.inputs[i], tangent: v)
+        #expect(
+          allClose(forward?.scalars ?? [], reference.scalars, tolerance: 1e-10),
+          "\(row.name), input \(i)")
+      }
+    }
+  }
+
+  @Test("each row records its op, and every op name in the sources has a row")
+  func everyOpHasARow() throws {
+    var recorded = Set<String>()
+    for row in opTable {
+      let inputs = row.inputs.map { input -> Tensor in
+        let leaf = input.detach()
+        leaf.requiresGrad = true
+        return leaf
+      }
+      let names = Set(try row.f(inputs).topologicalOrder().map(\.opName))
+      #expect(names.contains(row.name), "\(row.name)'s function records \(names.sorted())")
+      recorded.formUnion(names)
+    }
+    // The names the sources record under, read from every `recorded("…"` and `linear("…"`.
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    let pattern = try NSRegularExpression(pattern: #"\b(?:recorded|linear)\(\s*"([^"\\]+)""#)
+    var inSources = Set<String>()
+    for stage in ["Tensors", "Broadcasting", "HigherOrder", "NN"] {
+      let folder = root.appendingPathComponent("Sources/\(stage)")
+      for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+        let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+        for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+          inSources.insert(String(text[Range(match.range(at: 1), in: text)!]))
+        }
+      }
+    }
+    // VJP-only operations appear on tapes of gradients, not of forward functions.
+    let vjpOnly: Set = ["indexAdd", "unslice", "tanh′", "relu′"]
+    let missing = inSources.subtracting(recorded).subtracting(vjpOnly)
+    #expect(missing.isEmpty, "ops without a row in the op table: \(missing.sorted())")
+  }
+}
