@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
 /// The grade of one exercise.
 public struct Grade: Codable, Equatable, Sendable {
   /// `1.2`.
@@ -32,12 +36,14 @@ public struct Grade: Codable, Equatable, Sendable {
   public var earned: Int { isDone ? points : 0 }
 }
 
-/// Counts of what one Swift Testing run printed.
-public struct TestRunCounts: Equatable, Sendable {
-  /// Tests that started.
-  public var started: Int
+/// What one Swift Testing run reported in its `--xunit-output` file.
+public struct TestRunReport: Equatable, Sendable {
+  /// Tests that ran to the end (passed or failed).
+  public var finished: Int
   /// Tests that passed.
   public var passed: Int
+  /// The first failed test and its first issue (`square(): Expectation failed: …`).
+  public var firstFailure: String?
 }
 
 /// Grades exercises by running each one's tests in its own process.
@@ -46,27 +52,17 @@ public struct TestRunCounts: Equatable, Sendable {
 /// every other test down with it. Running each exercise's tests separately keeps a stub
 /// from failing anything but its own exercise; a filter that selects no test fails.
 public enum Gradebook {
-  /// Counts started and passed tests in Swift Testing's console output.
-  public static func counts(in output: String) -> TestRunCounts {
-    var started = 0
-    var passed = 0
-    for rawLine in output.components(separatedBy: "\n") {
-      let line = stripANSI(rawLine)
-      // "◇ Test name() started." / "✔ Test name() passed after 0.001 seconds."
-      guard let range = line.range(of: " Test ") else { continue }
-      let symbol = line[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
-      guard symbol.count <= 2 else { continue }
-      let rest = line[range.upperBound...]
-      if rest.hasPrefix("run ") { continue }  // "◇ Test run started.", "✔ Test run with 2 tests…"
-      if rest.hasSuffix(" started.") {
-        started += 1
-      } else if rest.range(of: #" passed after [0-9.]+ seconds"#, options: .regularExpression)
-        != nil
-      {
-        passed += 1
-      }
-    }
-    return TestRunCounts(started: started, passed: passed)
+  /// Reads a JUnit XML report, as Swift Testing writes with `--xunit-output` (its documented
+  /// machine-readable output): each `<testcase>` is a finished test, failed when it holds a
+  /// `<failure>`. Nil for a file that is not such a report.
+  public static func report(xunit data: Data) -> TestRunReport? {
+    let reader = XUnitReader()
+    let parser = XMLParser(data: data)
+    parser.delegate = reader
+    guard parser.parse(), reader.sawSuites else { return nil }
+    return TestRunReport(
+      finished: reader.finished, passed: reader.finished - reader.failed,
+      firstFailure: reader.firstFailure)
   }
 
   static func stripANSI(_ text: String) -> String {
@@ -119,17 +115,22 @@ public enum Gradebook {
       let expected = ids.filter {
         filter.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil
       }.count
+      // The results come from the run's JUnit XML report; a process that stopped (a trapping
+      // stub) writes none, and its log says why.
+      let xunit = logFolder.appendingPathComponent("ex-\(exercise.id).xml")
+      try? FileManager.default.removeItem(at: xunit)
       // No crash backtraces: the backtracer can outlive a trapped test process and keep
       // `swift test` waiting on its output; the stub's message says all there is to say.
       let result = try Shell.run(
         [
           "swift", "test", "--skip-build", "--disable-xctest", "--filter", exercise.testFilter,
+          "--xunit-output", xunit.path,
         ], in: packageRoot, environment: ["SWIFT_BACKTRACE": "enable=no"],
         timeLimit: timeLimit)
       try result.output.write(
         to: logFolder.appendingPathComponent("ex-\(exercise.id).log"), atomically: true,
         encoding: .utf8)
-      let counts = counts(in: result.output)
+      let report = (try? Data(contentsOf: xunit)).flatMap { Self.report(xunit: $0) }
       // `swift test` runs the tests in a child process and reports its signal.
       let crashed =
         result.crashed || result.timedOut
@@ -137,13 +138,14 @@ public enum Gradebook {
       let stopper = result.output.range(
         of: #"Exercise [0-9]+\.[0-9]+ is not done yet"#, options: .regularExpression
       ).map { result.output[$0].split(separator: " ")[1] }.map(String.init)
-      let passed = Swift.min(counts.passed, expected)
-      var failure = firstFailure(in: result.output)
+      let passed = Swift.min(report?.passed ?? 0, expected)
+      // The log's issue line adds the place (file and line) to the report's message.
+      var failure = firstFailure(in: result.output) ?? report?.firstFailure
       if result.timedOut {
         failure = "stopped after \(Int(timeLimit)) s: an endless loop?"
       } else if failure == nil, passed < expected || result.status != 0 {
         failure =
-          counts.started == 0 && expected > 0
+          report?.finished == 0 && expected > 0
           ? "no test ran (see the log)" : "the test process failed (see the log)"
       }
       grades.append(
@@ -220,5 +222,39 @@ public enum Gradebook {
       "\(pad("total", nameWidth))  \(pad("", 8))  \(grades.filter(\.isDone).count) of \(grades.count) "
         + "exercises done, \(earned)/\(possible) points")
     return out.joined(separator: "\n")
+  }
+}
+
+/// Collects the test cases and failures of a JUnit XML report.
+final class XUnitReader: NSObject, XMLParserDelegate {
+  var sawSuites = false
+  var finished = 0
+  var failed = 0
+  var firstFailure: String?
+  private var testName = ""
+  private var testFailed = false
+
+  func parser(
+    _ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
+    qualifiedName: String?, attributes: [String: String] = [:]
+  ) {
+    switch element {
+    case "testsuites", "testsuite": sawSuites = true
+    case "testcase":
+      testName = attributes["name"] ?? "?"
+      testFailed = false
+    case "failure", "error":
+      if !testFailed { failed += 1 }
+      testFailed = true
+      if firstFailure == nil { firstFailure = "\(testName): \(attributes["message"] ?? "failed")" }
+    default: break
+    }
+  }
+
+  func parser(
+    _ parser: XMLParser, didEndElement element: String, namespaceURI: String?,
+    qualifiedName: String?
+  ) {
+    if element == "testcase" { finished += 1 }
   }
 }

@@ -101,29 +101,37 @@ struct ProjectTests {
   }
 }
 
-@Suite("Gradebook: counting Swift Testing's output")
+@Suite("Gradebook: reading Swift Testing's JUnit XML report")
 struct GradebookTests {
-  @Test("counts started and passed tests, not suites")
-  func counts() {
-    let output = """
-      ◇ Test run started.
-      ◇ Suite "S" started.
-      ◇ Test "a" started.
-      ◇ Test "b" started.
-      ◇ Test c() started.
-      ✔ Test "a" passed after 0.001 seconds.
-      ✘ Test "b" recorded an issue at X.swift:3:5: Expectation failed
-      ✘ Test "b" failed after 0.002 seconds with 1 issue.
-      ✔ Suite "S" passed after 0.003 seconds.
-      ✘ Test run with 3 tests in 1 suite failed after 0.003 seconds with 1 issue.
+  @Test("counts finished and passed test cases; the first failure names its test")
+  func xunitReport() {
+    let xml = """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <testsuites>
+        <testsuite name="TestResults" errors="0" tests="3" failures="1" time="0.01">
+          <testcase classname="ScalarTests.Ch01Ex1" name="square()" time="0.001" />
+          <testcase classname="ScalarTests.Ch01Ex1" name="cube()" time="0.001">
+            <failure message="Expectation failed: (x &#8594; 2.0) == 3" />
+            <failure message="a second issue" />
+          </testcase>
+          <testcase classname="ScalarTests.Ch01Ex1" name="chain()" time="0.001" />
+        </testsuite>
+      </testsuites>
       """
-    #expect(Gradebook.counts(in: output) == TestRunCounts(started: 3, passed: 1))
+    #expect(
+      Gradebook.report(xunit: Data(xml.utf8))
+        == TestRunReport(
+          finished: 3, passed: 2, firstFailure: "cube(): Expectation failed: (x → 2.0) == 3"))
   }
 
-  @Test("a test that never finished (a trap) is started but not passed")
-  func trapped() {
-    let output = "◇ Test \"a\" started.\nFatal error: Exercise 1.1 is not done yet\n"
-    #expect(Gradebook.counts(in: output) == TestRunCounts(started: 1, passed: 0))
+  @Test("an empty run, and a file that is not a report")
+  func xunitEdges() {
+    let empty = #"<?xml version="1.0"?><testsuites><testsuite name="T" tests="0"/></testsuites>"#
+    #expect(
+      Gradebook.report(xunit: Data(empty.utf8))
+        == TestRunReport(finished: 0, passed: 0, firstFailure: nil))
+    #expect(Gradebook.report(xunit: Data("Fatal error: stub".utf8)) == nil)
+    #expect(Gradebook.report(xunit: Data("<html></html>".utf8)) == nil)
   }
 
   @Test("an exercise is done only if some test ran, all passed, and the run succeeded")
