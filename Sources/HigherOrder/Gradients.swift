@@ -34,6 +34,12 @@ public func gradients(
 /// when `x` is itself on a tape (an outer derivative is being taken) — a new node on that
 /// tape, so the outer derivative flows through.
 func differentiable(_ x: Tensor) -> Tensor {
+  // A derivative taken inside forward mode (forward-over-reverse) would detach x and drop its
+  // tangent, and the outer jvp would answer zeros. Say so instead: jvp then falls back to
+  // the double-VJP trick, which differentiates through the recorded backward pass.
+  if x.tangent != nil, let trace = ForwardMode.trace {
+    trace.noteUnsupported("a derivative (grad, vjp) taken inside forward mode")
+  }
   if x.requiresGrad { return x + 0.0 }
   let input = x.detach()
   input.requiresGrad = true

@@ -9,7 +9,7 @@ extension Value {
     // exercise 1.3: The power rule
     Value(
       Foundation.pow(data, exponent), op: .power(exponent), self,
-      exponent * Foundation.pow(data, exponent - 1))
+      exponent == 0 ? 0 : exponent * Foundation.pow(data, exponent - 1))
     // end exercise 1.3
   }
   // end listing: power

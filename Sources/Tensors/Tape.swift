@@ -21,6 +21,9 @@ public enum ForwardMode {
     public internal(set) var missingRules: [String] = []
     /// Creates an empty trace.
     public init() {}
+    /// Notes that something met a tangent it cannot push forward, such as a derivative
+    /// taken inside the function: the evaluation's tangents are then not to be trusted.
+    public func noteUnsupported(_ what: String) { missingRules.append(what) }
   }
 
   /// The active trace, if forward mode is on.

@@ -157,6 +157,16 @@ extension Tensor {
   /// xⁿ for a constant n, with gradient n·xⁿ⁻¹.
   public func pow(_ exponent: Double) -> Tensor {
     let x = self
+    // x⁰ = 1 is constant: its derivative is 0 everywhere, where n·xⁿ⁻¹ would give 0·∞ = NaN
+    // at x = 0 (and the repeated derivatives of x³ reach x⁰ after three steps).
+    guard exponent != 0 else {
+      return mapped(.power(0)).recorded(
+        "pow", [self],
+        // since chapter 4: forward mode
+        jvp: { _, _ in nil }
+        // end since chapter 4
+      ) { _ in [Tensor.zeros(x.shape, dtype: x.dtype)] }
+    }
     return mapped(.power(exponent)).recorded(
       "pow", [self],
       // since chapter 4: forward mode

@@ -135,6 +135,48 @@ struct HigherOrderTests {
   }
 }
 
+@Suite("Higher order: repeated derivatives of powers at 0")
+struct RepeatedPowerDerivativeTests {
+  /// The k-th derivative of `f` (a function of a 0-d tensor), by nested `grad`.
+  func derivative(_ k: Int, of f: @escaping (Tensor) throws -> Tensor) -> (Tensor) throws -> Tensor
+  {
+    k == 0 ? f : derivative(k - 1) { x in try grad(f, at: x) }
+  }
+
+  @Test("dᵏ/dxᵏ xⁿ at 0 is n! when k = n and 0 otherwise: zero by mathematics, never NaN")
+  func powersAtZero() throws {
+    let zero = Tensor(scalar: 0, dtype: .float64)
+    for n in 0...4 {
+      for k in 1...5 {
+        let value = try derivative(k) { x in x.pow(Double(n)) }(zero).item()
+        let expected = k == n ? Double((1...Swift.max(n, 1)).reduce(1, *)) : 0
+        #expect(value == expected, "d^\(k)/dx^\(k) x^\(n) at 0 is \(value)")
+      }
+    }
+  }
+}
+
+@Suite("Forward over reverse: jvp of a gradient")
+struct ForwardOverReverseTests {
+  @Test("jvp of a function that takes a gradient is the hvp, never zeros")
+  func jvpOfGrad() throws {
+    let x = sample([3], seed: 1)
+    let v = sample([3], seed: 2)
+    let loss = { (x: Tensor) in try (x * x * x).sum() + (x.exp() * x).sum() }
+    let gradient = { (x: Tensor) in try grad(loss, at: x) }
+    // Forward mode alone cannot see through the inner backward pass: it says so (nil)…
+    #expect(try forwardJVP(gradient, at: x, tangent: v) == nil)
+    // …and jvp falls back to the double-VJP trick: the Hessian-vector product.
+    let forwardOverReverse = try jvp(gradient, at: x, tangent: v).scalars
+    let reverseOverReverse = try hvp(loss, at: x, vector: v).scalars
+    let closedForm = zip(x.scalars, v.scalars).map { x, v in
+      (6 * x + (2 + x) * Foundation.exp(x)) * v
+    }
+    #expect(allClose(forwardOverReverse, reverseOverReverse, tolerance: 1e-12))
+    #expect(allClose(forwardOverReverse, closedForm, tolerance: 1e-12))
+  }
+}
+
 @Suite("Higher order: jvp, jacobian, gradgradcheck")
 struct ForwardTests {
   let f: (Tensor) throws -> Tensor = { x in

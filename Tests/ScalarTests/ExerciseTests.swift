@@ -70,6 +70,15 @@ struct Ch01Ex3Power {
     }
   }
 
+  @Test("at x = 0: x⁰ has derivative 0 (not 0·∞ = NaN); x³ and x² have derivative 0 there")
+  func atZero() {
+    #expect(Value(0).pow(0).lhsDerivative == 0)
+    #expect(Value(0).pow(0).data == 1)
+    #expect(Value(0).pow(3).lhsDerivative == 0)
+    #expect(Value(0).pow(2).lhsDerivative == 0)
+    #expect(Value(0).pow(1).lhsDerivative == 1)
+  }
+
   @Test("the exponent is a constant: one input only")
   func oneInput() {
     let x = Value(3)
