@@ -4,7 +4,8 @@ import HigherOrder
 /// A fully connected layer: `y = x Wᵀ + b`, with `W` of shape `[out, in]` like PyTorch.
 ///
 /// Initialized like PyTorch's `nn.Linear`: weight and bias uniform in ±1/√in (Kaiming
-/// uniform with a = √5 works out to exactly that bound), so activations keep their scale.
+/// uniform with a = √5 works out to exactly that bound). That divides the variance of the
+/// activations by about 3 per layer (Var(w) = 1/(3·in)); √(3/in) would preserve it.
 public final class Linear: Module {
   /// The weights, `[outFeatures, inFeatures]`.
   public let weight: Tensor

@@ -41,7 +41,8 @@ extension Value {
   // listing: backward
   /// Computes the gradient of this value with respect to every value it depends on.
   ///
-  /// Semantics, as in PyTorch:
+  /// Semantics (PyTorch's, except that a second call through the same graph is allowed,
+  /// which PyTorch refuses without `retain_graph=True`):
   /// - **Leaves accumulate.** Each call *adds* ∂self/∂leaf to every leaf's `grad`;
   ///   call `zeroGrad()` on the parameters between training steps.
   /// - **Intermediate gradients are per call.** They are reset to zero first, so a

@@ -32,8 +32,8 @@ extension Value {
   // listing: tanh
   /// Hyperbolic tangent: ∂ tanh x/∂x = 1 − tanh²x.
   ///
-  /// Uses the platform's `tanh`, which is exact to the last bit and saturates to ±1
-  /// for large |x|. Writing it as (e²ˣ − 1)/(e²ˣ + 1) overflows to inf/inf = NaN at x = 1000.
+  /// Uses the platform's `tanh`, accurate to a few units in the last place (glibc's bound),
+  /// which saturates to ±1 for large |x|. Writing it as (e²ˣ − 1)/(e²ˣ + 1) overflows to inf/inf = NaN at x = 1000.
   public func tanh() -> Value {
     // exercise 1.2: tanh and its derivative
     let t = Foundation.tanh(data)

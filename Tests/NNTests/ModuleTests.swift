@@ -138,6 +138,20 @@ struct ModuleTests {
     #expect(try empty(Tensor.zeros([2, 0])).scalars == [0, 0, 0, 0, 0, 0])
   }
 
+  @Test("that initialization divides the activations' variance by about 3 per layer")
+  func varianceThroughALayer() throws {
+    var generator = SeededGenerator(seed: 10)
+    let layer = Linear(256, 256, bias: false, using: &generator)
+    let x = Tensor.randn([512, 256], dtype: .float32, using: &generator)
+    func variance(_ t: Tensor) -> Double {
+      let v = t.scalars
+      let mean = v.reduce(0, +) / Double(v.count)
+      return v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count)
+    }
+    let ratio = variance(x) / variance(try layer(x))
+    #expect(ratio > 2.7 && ratio < 3.3, "variance divided by \(ratio)")
+  }
+
   @Test("activations: GELU's two forms, erf's derivative, gradients by finite differences")
   func activations() throws {
     let x = try Tensor([-3, -1, -0.2, 0, 0.5, 2], shape: [6], dtype: .float64)
