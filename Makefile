@@ -14,7 +14,7 @@ LINT_PATHS := Package.swift Sources Tests Chapters
 PEERS := ../shared/peers
 
 .PHONY: help setup book check test lint sync sync-check chapters site workbook grade bench \
-	peers interop clean package-check
+	peers interop clean package-check difftest
 
 help:
 	@echo "make book       build the book: run every chapter (quick) and render book/site/"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench      benchmarks (release build): table + .build/bench/latest.json"
 	@echo "make peers      set up the peer scripts (micrograd) so that make bench runs them too"
 	@echo "make interop    load Chapter 5's checkpoint into PyTorch (after make peers)"
+	@echo "make difftest   random programs checked against PyTorch in float64 (after make peers)"
 	@echo "make package-check  build a scratch package that depends on Gradbook by version"
 	@echo "make setup      install missing system packages ($(APT_PACKAGES))"
 
@@ -64,6 +65,21 @@ check: setup
 	"$$bin/gradbook" workbook --verify; \
 	"$$bin/gradbook" grade --require-all; \
 	$(MAKE) --no-print-directory package-check
+
+# The differential test: random programs (ranks and sizes from 1, broadcasting, negative
+# axes, keepdim, transposed / step-sliced / expanded leaves) run by Gradbook, replayed by
+# PyTorch in float64; values and gradients must agree. DIFFTEST_COUNT and DIFFTEST_SEED pick
+# the programs. Disagreements go to .build/difftest/failures.json, with PyTorch's numbers:
+# add the minimal ones to Tests/Difftest/regressions.json, which make check replays.
+DIFFTEST_COUNT ?= 10000
+DIFFTEST_SEED ?= 1
+difftest: setup
+	@test -x .peers/bin/python || { echo "difftest: run make peers first (PyTorch)"; exit 1; }
+	$(SWIFT) build -c release --product gradbook-difftest
+	"$$($(SWIFT) build -c release --show-bin-path)/gradbook-difftest" --count $(DIFFTEST_COUNT) \
+	  --seed $(DIFFTEST_SEED) --output .build/difftest/programs.json
+	.peers/bin/python Tests/Difftest/replay_in_torch.py .build/difftest/programs.json \
+	  --failures .build/difftest/failures.json
 
 # Another package depends on Gradbook by version, as a user's project would: a clone of this
 # checkout's last commit (uncommitted changes are not in it), tagged 1.0.0, and the scratch

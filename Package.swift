@@ -30,6 +30,7 @@ let package = Package(
     .library(name: "NN", targets: ["NN"]),
     .executable(name: "gradbook", targets: ["GradbookTool"]),
     .executable(name: "gradbook-bench", targets: ["GradbookBench"]),
+    .executable(name: "gradbook-difftest", targets: ["GradbookDifftest"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -96,6 +97,14 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // The differential test against PyTorch (`make difftest`): random programs and
+    // Gradbook's answers, for Tests/Difftest/replay_in_torch.py to check.
+    .executableTarget(
+      name: "GradbookDifftest",
+      dependencies: [
+        "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
     // What every chapter's program shares: its options (quick mode, the output folder).
     .target(
       name: "ChapterSupport",
@@ -105,7 +114,8 @@ let package = Package(
     .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
     .testTarget(name: "ScalarTests", dependencies: ["Scalar"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Scalar", "TestSupport"]),
-    .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
+    .target(
+      name: "TestSupport", dependencies: ["Broadcasting", "Scalar"], path: "Tests/TestSupport"),
     .testTarget(
       name: "BroadcastingTests",
       dependencies: [
