@@ -138,6 +138,15 @@ struct ModuleTests {
     #expect(try empty(Tensor.zeros([2, 0])).scalars == [0, 0, 0, 0, 0, 0])
   }
 
+  @Test("a frozen weight becomes a buffer: saved under its name, not in parameters()")
+  func frozenWeightIsABuffer() {
+    var generator = SeededGenerator(seed: 11)
+    let model = Sequential(Linear(3, 2, using: &generator))
+    model.namedParameters().first { $0.name == "layers.0.weight" }!.tensor.requiresGrad = false
+    #expect(model.namedParameters().map(\.name) == ["layers.0.bias"])
+    #expect(model.namedTensors().map(\.name) == ["layers.0.weight", "layers.0.bias"])
+  }
+
   @Test("that initialization divides the activations' variance by about 3 per layer")
   func varianceThroughALayer() throws {
     var generator = SeededGenerator(seed: 10)
