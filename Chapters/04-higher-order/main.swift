@@ -18,6 +18,7 @@ struct Chapter4: ParsableCommand {
   func run() throws {
     try showNestedDerivatives()
     try showGradientTape()
+    try showDoubleVJPTapes()
     try compareNewtonWithGradientDescent(iterations: options.quick ? 8 : 20)
   }
 
@@ -56,6 +57,35 @@ struct Chapter4: ParsableCommand {
     switch try gradient.renderTape(to: "\(options.outputFolder)/gradient-tape.svg") {
     case .svg(_, let svg): print("wrote \(svg)")
     case .dotOnly(_, let message): print(message)
+    }
+  }
+
+  /// The three tapes of the double-VJP trick, drawn from the real ones.
+  func showDoubleVJPTapes() throws {
+    print("== The three tapes of the double-VJP trick ==")
+    // listing: double-vjp-tapes
+    let x = Tensor([0.5, -1.0], dtype: .float64)
+    x.requiresGrad = true
+    x.label = "x"
+    let y = x.tanh()  // tape 1: the function
+    y.label = "y"
+    let u = Tensor.zeros([2], dtype: .float64)  // any value: Jᵀu is linear in u
+    u.requiresGrad = true
+    u.label = "u"
+    let jtu = try gradients(of: y, withRespectTo: [x], seed: u, createGraph: true)[0]
+    jtu.label = "Jᵀu"  // tape 2: the recorded backward, a function of u
+    let v = Tensor([1.0, 2.0], dtype: .float64)
+    v.label = "v"
+    let inner = try (jtu * v).sum()  // tape 3: ⟨Jᵀu, v⟩, whose gradient in u is Jv
+    inner.label = "⟨Jᵀu, v⟩"
+    let jv = try gradients(of: inner, withRespectTo: [u])[0]
+    // end listing: double-vjp-tapes
+    print("Jv = \(jv.scalars.map { String(format: "%.4f", $0) }) (tanh′(x) · v)")
+    for (tensor, name) in [(y, "double-vjp-1"), (jtu, "double-vjp-2"), (inner, "double-vjp-3")] {
+      switch try tensor.renderTape(to: "\(options.outputFolder)/\(name).svg") {
+      case .svg(_, let svg): print("wrote \(svg)")
+      case .dotOnly(_, let message): print(message)
+      }
     }
   }
 
