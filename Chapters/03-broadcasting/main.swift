@@ -25,6 +25,7 @@ struct Chapter3: ParsableCommand {
   func run() throws {
     try showRule()
     try showExpand()
+    try showFanOutAndIn()
     try fitLogisticRegression(steps: steps ?? (options.quick ? 300 : 2000))
   }
 
@@ -63,6 +64,25 @@ struct Chapter3: ParsableCommand {
     case .svg(_, let svg): print("wrote \(svg)")
     case .dotOnly(_, let message): print(message)
     }
+  }
+
+  /// A bias added to every row: its elements fan out forward and its gradients fan in.
+  func showFanOutAndIn() throws {
+    print("== Fan-out forward, fan-in backward ==")
+    // listing: fan-out-fan-in
+    let b = Tensor([1, 2, 3])  // [3], a bias
+    b.requiresGrad = true
+    let x = Tensor.zeros([2, 3])
+    let y = try x + b  // b is expanded to [2, 3]: each element read by both rows
+    let g = try Tensor([0.5, -1, 2, 1.5, 3, -0.5], shape: [2, 3])  // the gradient arriving at y
+    try y.backward(seed: g)  // b.grad: each column of g summed, by sum(toShape: [3])
+    // end listing: fan-out-fan-in
+    print("b.grad = \(b.grad!.scalars)")
+    try FanFigure(
+      vector: b.scalars, rows: 2, gridGradient: g.scalars, vectorGradient: b.grad!.scalars,
+      titles: ("forward: b.expand(to: [2, 3])", "backward: ḡ.sum(toShape: [3])")
+    ).write(to: "\(options.outputFolder)/fan.svg")
+    print("wrote \(options.outputFolder)/fan.svg")
   }
 
   func fitLogisticRegression(steps: Int) throws {
