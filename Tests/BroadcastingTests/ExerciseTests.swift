@@ -65,6 +65,17 @@ struct Ch03Ex4BroadcastOperands {
     #expect(a.grad?.shape == [4, 1] && a.grad?.scalars == [6, 6, 6, 6])
     #expect(b.grad?.shape == [2, 4, 3])
   }
+
+  @Test("the larger operand on the left: both are expanded, whichever side is smaller")
+  func largerOnTheLeft() throws {
+    let b = Tensor.ones([2, 4, 3], dtype: .float64)
+    let a = try Tensor([1, 2, 3, 4], shape: [4, 1], dtype: .float64)
+    a.requiresGrad = true
+    let (x, y) = try b.broadcast(with: a, op: "test")
+    #expect(x.shape == [2, 4, 3] && y.shape == [2, 4, 3])
+    try (b * a).sum().backward()
+    #expect(a.grad?.shape == [4, 1] && a.grad?.scalars == [6, 6, 6, 6])
+  }
 }
 
 @Suite("Exercise 3.5: broadcast the batch axes of a matrix product")
@@ -94,6 +105,15 @@ struct Ch03Ex6Softmax {
     #expect(allClose(Array(p.scalars.prefix(3)), e.map { $0 / z }, tolerance: 1e-12))
     #expect(allClose(Array(p.scalars.suffix(3)), [0.5, 0.5, 0], tolerance: 1e-12))
   }
+
+  @Test("gradients too: the normalizer depends on every input (only the max is a constant)")
+  func gradients() throws {
+    let x = sample([3, 4])
+    for axis in [0, 1, -1] {
+      let report = try gradcheck({ try $0[0].softmax(axis: axis) }, inputs: [x])
+      #expect(report.passed, "softmax(axis: \(axis)): \(report)")
+    }
+  }
 }
 
 @Suite("Exercise 3.7: log-softmax with log-sum-exp")
@@ -105,6 +125,15 @@ struct Ch03Ex7LogSoftmax {
     let lse = Foundation.log([1.0, 2, 3].map { Foundation.exp($0) }.reduce(0, +))
     #expect(allClose(Array(l.scalars.prefix(3)), [1 - lse, 2 - lse, 3 - lse], tolerance: 1e-12))
     #expect(l.scalars[3] == 0 && l.scalars[4] == -1000 && l.scalars[5] == -2000)
+  }
+
+  @Test("gradients too: the log-sum-exp depends on every input (only the max is a constant)")
+  func gradients() throws {
+    let x = sample([3, 4])
+    for axis in [0, 1] {
+      let report = try gradcheck({ try $0[0].logSoftmax(axis: axis) }, inputs: [x])
+      #expect(report.passed, "logSoftmax(axis: \(axis)): \(report)")
+    }
   }
 }
 

@@ -22,6 +22,17 @@ struct Ch04Ex1HVP {
     let diagonal = zip(t, v.scalars).map { -2 * $0 * (1 - $0 * $0) * $1 }
     #expect(allClose(ht.scalars, diagonal, tolerance: 1e-12))
   }
+
+  @Test("the hvp is differentiable again: ∂⟨Hv, w⟩/∂x of Σ x⁴/4 is 6x·v·w")
+  func thirdDerivative() throws {
+    let x = sample([3], seed: 1)
+    let v = sample([3], seed: 2)
+    let w = sample([3], seed: 3)
+    let f: (Tensor) throws -> Tensor = { x in try (x * x * x * x).sum() * 0.25 }
+    let third = try grad({ x in try (hvp(f, at: x, vector: v) * w).sum() }, at: x)
+    let expected = (0..<3).map { 6 * x.scalars[$0] * v.scalars[$0] * w.scalars[$0] }
+    #expect(allClose(third.scalars, expected, tolerance: 1e-10))
+  }
 }
 
 @Suite("Exercise 4.2: the double-VJP trick")
@@ -74,6 +85,40 @@ struct Ch04Ex4ConjugateGradient {
     #expect(allClose(try a.matmul(s).scalars, b.scalars, tolerance: 1e-8))
   }
 
+  @Test("iterations: 1 is exactly one step: s = (bᵀb / bᵀAb) b")
+  func oneIteration() throws {
+    let m = sample([4, 4])
+    let a = try m.matmul(m.transposed()) + identity(4)
+    let b = sample([4], seed: 3)
+    let s = try conjugateGradient({ try a.matmul($0) }, b, iterations: 1)
+    let bb = try (b * b).sum().item()
+    let bab = try (b * a.matmul(b)).sum().item()
+    #expect(allClose(s.scalars, b.scalars.map { bb / bab * $0 }, tolerance: 1e-12))
+  }
+
+  @Test("stops as soon as ‖r‖ ≤ tolerance · ‖b‖, and not before")
+  func stopsEarly() throws {
+    // A diagonal system with eigenvalues 1…1000: the residual falls slowly.
+    let n = 40
+    let diagonal = (0..<n).map { 1 + 999 * Double($0) / Double(n - 1) }
+    let d = Tensor(diagonal, dtype: .float64)
+    let b = Tensor.ones([n], dtype: .float64)
+    var products = 0
+    let s = try conjugateGradient(
+      { v in
+        products += 1
+        return try d * v
+      }, b, iterations: 200, tolerance: 1e-3)
+    let residual = try (b - d * s).scalars
+    let norm = residual.map { $0 * $0 }.reduce(0, +).squareRoot()
+    #expect(norm <= 1e-3 * Double(n).squareRoot(), "‖r‖ = \(norm)")
+    #expect(products < n, "\(products) products: it should stop early")
+    // One product fewer would not have been enough.
+    let before = try conjugateGradient({ try d * $0 }, b, iterations: products - 1, tolerance: 1e-3)
+    let earlier = try (b - d * before).scalars.map { $0 * $0 }.reduce(0, +).squareRoot()
+    #expect(earlier > 1e-3 * Double(n).squareRoot(), "it ran one product more than needed")
+  }
+
   func identity(_ n: Int) -> Tensor {
     try! Tensor((0..<(n * n)).map { $0 % (n + 1) == 0 ? 1 : 0 }, shape: [n, n], dtype: .float64)
   }
@@ -90,6 +135,18 @@ struct Ch04Ex5Newton {
     // The minimizer solves A x = b: x = (0.6, −0.8).
     #expect(allClose(x.scalars, [0.6, -0.8], tolerance: 1e-9))
   }
+
+  @Test("cgIterations: 1 takes one conjugate-gradient step: x − (gᵀg / gᵀAg) g")
+  func truncated() throws {
+    let a = try Tensor([3, 1, 1, 2], shape: [2, 2], dtype: .float64)
+    let b = Tensor([1, -1], dtype: .float64)
+    let f: (Tensor) throws -> Tensor = { x in try 0.5 * x.matmul(a.matmul(x)) - (b * x).sum() }
+    let x0 = Tensor([5, -7], dtype: .float64)
+    let g = try a.matmul(x0) - b
+    let alpha = try (g * g).sum().item() / (g * a.matmul(g)).sum().item()
+    let x = try newtonStep(f, at: x0, cgIterations: 1)
+    #expect(allClose(x.scalars, try (x0 - alpha * g).scalars, tolerance: 1e-12))
+  }
 }
 
 @Suite("Exercise 4.6: a Jacobian row is a VJP with a basis cotangent")
@@ -105,5 +162,14 @@ struct Ch04Ex6Jacobian {
       i % 4 == 0 ? 2 * x.scalars[i / 4] : 0
     }
     #expect(allClose(j.scalars, expected, tolerance: 1e-12))
+  }
+
+  @Test("a matrix-shaped output: the Jacobian is shaped output + input")
+  func matrixOutput() throws {
+    let a = sample([4, 3], seed: 8)
+    let x = sample([3], seed: 9)
+    let j = try jacobian({ try a.matmul($0).reshaped([2, 2]) }, at: x)
+    #expect(j.shape == [2, 2, 3])
+    #expect(allClose(j.scalars, a.scalars, tolerance: 1e-12))
   }
 }

@@ -87,6 +87,17 @@ struct Ch05Ex3Momentum {
     try SGD([q], learningRate: 0.1, weightDecay: 0.5).step()  // g = [1, 0]
     #expect(allClose(q.scalars, [0.9, 2], tolerance: 1e-9))
   }
+
+  @Test("decay with momentum: λ·p joins the gradient before it enters the buffer")
+  func decayInsideMomentum() throws {
+    let p = parameter([1, 2], gradient: [0.5, -1])
+    let optimizer = SGD([p], learningRate: 0.1, momentum: 0.9, weightDecay: 0.5)
+    try optimizer.step()  // g = [1, 0], b = g, p = [0.9, 2]
+    #expect(allClose(p.scalars, [0.9, 2], tolerance: 1e-9))
+    try optimizer.step()  // g = [0.5 + 0.45, −1 + 1] = [0.95, 0], b = 0.9·[1, 0] + g
+    #expect(allClose(optimizer.buffers[0].scalars, [1.85, 0], tolerance: 1e-9))
+    #expect(allClose(p.scalars, [0.715, 2], tolerance: 1e-9))
+  }
 }
 
 @Suite("Exercise 5.4: an Adam step with bias correction")
@@ -117,6 +128,16 @@ struct Ch05Ex4Adam {
     let update = 0.01 * (m / (1 - 0.81)) / ((v / (1 - 0.998001)).squareRoot() + 1e-8)
     let first = 0.01 * 1 / (1 + 1e-8)  // m̂ = 1, √v̂ = 1
     #expect(allClose(p.scalars, [-first - update], tolerance: 1e-12))
+  }
+
+  @Test("Adam's weight decay is L2: λ·p is added to the gradient, inside the moments")
+  func l2Decay() throws {
+    let p = parameter([2], gradient: [1])
+    let optimizer = Adam([p], learningRate: 0.01, weightDecay: 0.5)
+    try optimizer.step()  // g = 1 + 0.5·2 = 2
+    #expect(allClose(optimizer.moments[0].m.scalars, [0.2], tolerance: 1e-12))
+    #expect(allClose(optimizer.moments[0].v.scalars, [0.004], tolerance: 1e-12))
+    #expect(allClose(p.scalars, [2 - 0.01 * 2 / (2 + 1e-8)], tolerance: 1e-12))
   }
 }
 

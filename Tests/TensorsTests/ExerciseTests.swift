@@ -64,6 +64,17 @@ struct Ch02Ex3Multiply {
     try s.multiplied(by: x).backward(seed: Tensor([1, 1, 0.5], dtype: .float64))
     #expect(s.grad?.shape == [] && s.grad?.scalars == [5])
   }
+
+  @Test("a 0-d operand on the right is summed too, and the left one gets g·s")
+  func scalarOnTheRight() throws {
+    let x = Tensor([1, 2, 4], dtype: .float64)
+    let s = Tensor(scalar: 3, dtype: .float64)
+    x.requiresGrad = true
+    s.requiresGrad = true
+    try x.multiplied(by: s).backward(seed: Tensor([1, 1, 0.5], dtype: .float64))
+    #expect(s.grad?.shape == [] && s.grad?.scalars == [5])
+    #expect(x.grad?.scalars == [3, 3, 1.5])
+  }
 }
 
 @Suite("Exercise 2.4: the VJP of tanh")
@@ -128,6 +139,31 @@ struct Ch02Ex6MatMul {
         for p in 0..<4 {
           ga[i * 4 + p] += gv[i * 2 + j] * bv[p * 2 + j]
           gb[p * 2 + j] += av[i * 4 + p] * gv[i * 2 + j]
+        }
+      }
+    }
+    #expect(allClose(a.grad!.scalars, ga, tolerance: 1e-12))
+    #expect(allClose(b.grad!.scalars, gb, tolerance: 1e-12))
+  }
+
+  @Test("a batch of products: each matrix transposes its own last two axes")
+  func batched() throws {
+    let a = sample([2, 3, 4])
+    let b = sample([2, 4, 2], seed: 1.3)
+    a.requiresGrad = true
+    b.requiresGrad = true
+    let g = sample([2, 3, 2], seed: 2.9)
+    try a.matrixProduct(b).backward(seed: g)
+    let (av, bv, gv) = (a.scalars, b.scalars, g.scalars)
+    var ga = [Double](repeating: 0, count: 24)
+    var gb = [Double](repeating: 0, count: 16)
+    for n in 0..<2 {
+      for i in 0..<3 {
+        for j in 0..<2 {
+          for p in 0..<4 {
+            ga[n * 12 + i * 4 + p] += gv[n * 6 + i * 2 + j] * bv[n * 8 + p * 2 + j]
+            gb[n * 8 + p * 2 + j] += av[n * 12 + i * 4 + p] * gv[n * 6 + i * 2 + j]
+          }
         }
       }
     }
