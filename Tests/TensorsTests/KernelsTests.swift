@@ -4,24 +4,6 @@ import Testing
 
 @testable import Tensors
 
-/// The same numbers as `values` (row-major, `shape`), laid out as a view of kind `layout`.
-private func view(_ values: [Double], _ shape: [Int], layout: Int, dtype: DType) throws -> Tensor {
-  let rank = shape.count
-  switch layout {
-  case 1 where rank >= 2:  // transposed storage
-    return try Tensor(values, shape: shape, dtype: dtype).transposed().contiguous().transposed()
-  case 2 where rank >= 1:  // every other element along the last axis
-    var wide = shape
-    wide[rank - 1] = 2 * shape[rank - 1]
-    let big = Tensor.full(wide, .nan, dtype: dtype)
-    let v = try big.sliced(axis: rank - 1, 0..<wide[rank - 1], step: 2)
-    v.assign(from: try Tensor(values, shape: shape, dtype: dtype))
-    return v
-  default:
-    return try Tensor(values, shape: shape, dtype: dtype)
-  }
-}
-
 @Suite("Kernels: strided and broadcast operands read in place")
 struct KernelsTests {
   let kernels: [BinaryKernel] = [
@@ -37,18 +19,10 @@ struct KernelsTests {
         let rank = trial % 4
         let shape = (0..<rank).map { _ in Int.random(in: 1...4, using: &g) }
         func operand() throws -> Tensor {
-          let kind = Int.random(in: 0...4, using: &g)
-          if kind == 3 { return Tensor(scalar: Double.random(in: -2...2, using: &g), dtype: dtype) }
-          if kind == 4, let axis = shape.indices.randomElement(using: &g) {
-            var small = shape
-            small[axis] = 1
-            let n = small.reduce(1, *)
-            let values = (0..<n).map { _ in Double.random(in: -2...2, using: &g) }
-            return try Tensor(values, shape: small, dtype: dtype).expandedKeptAxes(to: shape)
+          if Int.random(in: 0...5, using: &g) == 0 {
+            return Tensor(scalar: Double.random(in: -2...2, using: &g), dtype: dtype)
           }
-          let n = shape.reduce(1, *)
-          let values = (0..<n).map { _ in Double((Int.random(in: -4...4, using: &g))) / 2 }
-          return try view(values, shape, layout: kind, dtype: dtype)
+          return try randomOperand(shape, dtype: dtype, using: &g)
         }
         let (a, b) = (try operand(), try operand())
         for kernel in kernels {
@@ -76,11 +50,11 @@ struct KernelsTests {
         let shape = (0..<(trial % 4)).map { _ in Int.random(in: 1...4, using: &g) }
         let n = shape.reduce(1, *)
         let values = (0..<n).map { _ in Double(Int.random(in: -4...4, using: &g)) / 2 }
-        var operands = [try view(values, shape, layout: 1, dtype: dtype)]
-        operands.append(try view(values, shape, layout: 2, dtype: dtype))
+        var operands = [try laidOut(values, shape: shape, layout: 1, dtype: dtype)]
+        operands.append(try laidOut(values, shape: shape, layout: 2, dtype: dtype))
         if let axis = shape.indices.last {
           operands.append(
-            try view(values, shape, layout: 0, dtype: dtype).sliced(axis: axis, 0..<1)
+            try laidOut(values, shape: shape, layout: 0, dtype: dtype).sliced(axis: axis, 0..<1)
               .expandedKeptAxes(to: shape))
         }
         for x in operands {
