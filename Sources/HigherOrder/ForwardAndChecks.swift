@@ -12,14 +12,16 @@ public func jvp(_ f: (Tensor) throws -> Tensor, at x: Tensor, tangent v: Tensor)
 
 // listing: forward-jvp
 /// Jv in forward mode: `f` runs once on values that carry tangents, each operation pushing
-/// its tangent forward by its JVP rule. Nil when some operation has no rule.
+/// its tangent forward by its JVP rule. Nil when some operation has no rule — or when the
+/// result is on a tape (`f` uses a tensor that an outer derivative is taken with respect
+/// to), since the tangents are not recorded for that outer derivative.
 public func forwardJVP(_ f: (Tensor) throws -> Tensor, at x: Tensor, tangent v: Tensor) throws
   -> Tensor?
 {
   let trace = ForwardMode.Trace()
   let input = try x.withTangent(v)
-  let y = try ForwardMode.$trace.withValue(trace) { try withoutGrad { try f(input) } }
-  guard trace.missingRules.isEmpty else { return nil }
+  let y = try ForwardMode.$trace.withValue(trace) { try f(input) }
+  guard trace.missingRules.isEmpty, !y.requiresGrad else { return nil }
   return y.tangent ?? Tensor.zeros(y.shape, dtype: y.dtype)  // y does not depend on x
 }
 // end listing: forward-jvp
@@ -33,17 +35,21 @@ public func jvpByDoubleVJP(_ f: (Tensor) throws -> Tensor, at x: Tensor, tangent
   guard v.shape == x.shape else {
     throw TensorError("jvp", "tangent of shape \(v.shape) for a point of shape \(x.shape)")
   }
-  let input = differentiable(x)
-  let y = try f(input)
-  guard y.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
-  // exercise 4.2: The double-VJP trick
-  let u = Tensor.zeros(y.shape, dtype: y.dtype)  // any value: the result is linear in u
-  u.requiresGrad = true
-  let jtu = try gradients(of: y, withRespectTo: [input], seed: u, createGraph: true)[0]
-  let inner = try (jtu * v).sum()
-  guard inner.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
-  return try gradients(of: inner, withRespectTo: [u], createGraph: x.requiresGrad)[0]
-  // end exercise 4.2
+  return try differentiating { callerRecords in
+    let input = differentiable(x)
+    let y = try f(input)
+    guard y.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
+    // Is Jv differentiated again (by an outer derivative)?
+    let outer = isDifferentiatedAgain(y, besides: [input], callerRecords)
+    // exercise 4.2: The double-VJP trick
+    let u = Tensor.zeros(y.shape, dtype: y.dtype)  // any value: the result is linear in u
+    u.requiresGrad = true
+    let jtu = try gradients(of: y, withRespectTo: [input], seed: u, createGraph: true)[0]
+    let inner = try (jtu * v).sum()
+    guard inner.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
+    return try gradients(of: inner, withRespectTo: [u], createGraph: outer)[0]
+    // end exercise 4.2
+  }
 }
 // end listing: jvp
 

@@ -46,21 +46,50 @@ func differentiable(_ x: Tensor) -> Tensor {
   return input
 }
 
+/// Runs a derivative's own work — the function's forward pass, the backward passes and the
+/// operations between them — with recording on, whatever the caller's mode: `grad` inside
+/// `withoutGrad { }` still differentiates (a numerical check of a gradient runs it there).
+/// `body` learns whether the caller records; if not, nothing outside sees a tape.
+func differentiating<R>(_ body: (_ callerRecords: Bool) throws -> R) rethrows -> R {
+  guard !GradMode.isRecording else { return try body(true) }
+  return try GradMode.$isRecording.withValue(true) { try body(false) }
+}
+
+/// Whether a derivative taken of `output` must itself be recorded, because an outer
+/// derivative will flow through it: `output`'s tape reaches a tensor that requires a
+/// gradient other than `fresh` (the inputs made for this derivative). That is `x` itself
+/// when an outer `grad` is differentiating with respect to it, or a tensor the function
+/// closes over — `grad { w in … grad { x in f(x, w) } … }` differentiates the inner gradient
+/// with respect to `w`. Never when the caller does not record. Recording costs time and
+/// memory only when it is needed.
+func isDifferentiatedAgain(_ output: Tensor, besides fresh: [Tensor], _ callerRecords: Bool)
+  -> Bool
+{
+  guard callerRecords, output.requiresGrad else { return false }
+  let own = Set(fresh.map(ObjectIdentifier.init))
+  return output.topologicalOrder().contains {
+    $0.isLeaf && $0.requiresGrad && !own.contains(ObjectIdentifier($0))
+  }
+}
+
 /// The value of a scalar function and its gradient at `x`.
 public func valueAndGrad(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> (
   value: Tensor, gradient: Tensor
 ) {
-  let input = differentiable(x)
-  let value = try f(input)
-  guard value.count == 1 else {
-    throw TensorError(
-      "grad", "the function returned shape \(value.shape), not a scalar; use vjp for that")
+  return try differentiating { callerRecords in
+    let input = differentiable(x)
+    let value = try f(input)
+    guard value.count == 1 else {
+      throw TensorError(
+        "grad", "the function returned shape \(value.shape), not a scalar; use vjp for that")
+    }
+    guard value.requiresGrad else {
+      return (value, Tensor.zeros(x.shape, dtype: x.dtype))
+    }
+    let outer = isDifferentiatedAgain(value, besides: [input], callerRecords)
+    let g = try gradients(of: value, withRespectTo: [input], createGraph: outer)[0]
+    return (callerRecords ? value : value.detach(), g)
   }
-  guard value.requiresGrad else {
-    return (value, Tensor.zeros(x.shape, dtype: x.dtype))
-  }
-  let g = try gradients(of: value, withRespectTo: [input], createGraph: x.requiresGrad)[0]
-  return (value, g)
 }
 
 /// The gradient of a scalar function at `x`; nest it for higher derivatives.
@@ -72,14 +101,17 @@ public func grad(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Tensor 
 public func vjp(_ f: (Tensor) throws -> Tensor, at x: Tensor, cotangent u: Tensor) throws
   -> Tensor
 {
-  let input = differentiable(x)
-  let y = try f(input)
-  guard u.shape == y.shape else {
-    throw TensorError(
-      "vjp", "cotangent of shape \(u.shape) for an output of shape \(y.shape)")
+  return try differentiating { callerRecords in
+    let input = differentiable(x)
+    let y = try f(input)
+    guard u.shape == y.shape else {
+      throw TensorError(
+        "vjp", "cotangent of shape \(u.shape) for an output of shape \(y.shape)")
+    }
+    guard y.requiresGrad else { return Tensor.zeros(x.shape, dtype: x.dtype) }
+    let outer = isDifferentiatedAgain(y, besides: [input], callerRecords)
+    return try gradients(of: y, withRespectTo: [input], seed: u, createGraph: outer)[0]
   }
-  guard y.requiresGrad else { return Tensor.zeros(x.shape, dtype: x.dtype) }
-  return try gradients(of: y, withRespectTo: [input], seed: u, createGraph: x.requiresGrad)[0]
 }
 
 // listing: hvp
@@ -89,17 +121,21 @@ public func hvp(_ f: (Tensor) throws -> Tensor, at x: Tensor, vector v: Tensor) 
   guard v.shape == x.shape else {
     throw TensorError("hvp", "vector of shape \(v.shape) for a point of shape \(x.shape)")
   }
-  let input = differentiable(x)
-  let value = try f(input)
-  guard value.count == 1 else {
-    throw TensorError("hvp", "the function returned shape \(value.shape), not a scalar")
+  return try differentiating { callerRecords in
+    let input = differentiable(x)
+    let value = try f(input)
+    guard value.count == 1 else {
+      throw TensorError("hvp", "the function returned shape \(value.shape), not a scalar")
+    }
+    // Is Hv differentiated again (by an outer derivative)?
+    let outer = isDifferentiatedAgain(value, besides: [input], callerRecords)
+    // exercise 4.1: Reverse over reverse
+    let g = try gradients(of: value, withRespectTo: [input], createGraph: true)[0]
+    let directional = try (g * v).sum()
+    guard directional.requiresGrad else { return Tensor.zeros(x.shape, dtype: x.dtype) }
+    return try gradients(of: directional, withRespectTo: [input], createGraph: outer)[0]
+    // end exercise 4.1
   }
-  // exercise 4.1: Reverse over reverse
-  let g = try gradients(of: value, withRespectTo: [input], createGraph: true)[0]
-  let directional = try (g * v).sum()
-  guard directional.requiresGrad else { return Tensor.zeros(x.shape, dtype: x.dtype) }
-  return try gradients(of: directional, withRespectTo: [input], createGraph: x.requiresGrad)[0]
-  // end exercise 4.1
 }
 // end listing: hvp
 
@@ -112,26 +148,30 @@ public func hessian(_ f: (Tensor) throws -> Tensor, at x: Tensor) throws -> Tens
   guard x.rank == 1 else {
     throw TensorError("hessian", "x must be 1-d here; it has shape \(x.shape)")
   }
-  let input = differentiable(x)
-  let value = try f(input)
-  guard value.count == 1 else {
-    throw TensorError("hessian", "the function returned shape \(value.shape), not a scalar")
+  return try differentiating { callerRecords in
+    let input = differentiable(x)
+    let value = try f(input)
+    guard value.count == 1 else {
+      throw TensorError("hessian", "the function returned shape \(value.shape), not a scalar")
+    }
+    let n = x.count
+    guard value.requiresGrad else { return Tensor.zeros([n, n], dtype: x.dtype) }
+    // Is the Hessian differentiated again?
+    let outer = isDifferentiatedAgain(value, besides: [input], callerRecords)
+    let g = try gradients(of: value, withRespectTo: [input], createGraph: true)[0]
+    guard g.requiresGrad else { return Tensor.zeros([n, n], dtype: x.dtype) }
+    var rows: [Tensor] = []
+    for i in 0..<n {
+      // exercise 4.3: A Hessian row from the recorded gradient
+      var basis = [Double](repeating: 0, count: n)
+      basis[i] = 1
+      rows.append(
+        try gradients(
+          of: g, withRespectTo: [input], seed: Tensor(basis, dtype: x.dtype),
+          createGraph: outer)[0])
+      // end exercise 4.3
+    }
+    return try Tensor.stacked(rows, axis: 0)
   }
-  let n = x.count
-  guard value.requiresGrad else { return Tensor.zeros([n, n], dtype: x.dtype) }
-  let g = try gradients(of: value, withRespectTo: [input], createGraph: true)[0]
-  guard g.requiresGrad else { return Tensor.zeros([n, n], dtype: x.dtype) }
-  var rows: [Tensor] = []
-  for i in 0..<n {
-    // exercise 4.3: A Hessian row from the recorded gradient
-    var basis = [Double](repeating: 0, count: n)
-    basis[i] = 1
-    rows.append(
-      try gradients(
-        of: g, withRespectTo: [input], seed: Tensor(basis, dtype: x.dtype),
-        createGraph: x.requiresGrad)[0])
-    // end exercise 4.3
-  }
-  return try Tensor.stacked(rows, axis: 0)
 }
 // end listing: hessian

@@ -20,18 +20,21 @@ public func valueAndGrad(
   _ f: ([Tensor]) throws -> Tensor, at arguments: [Tensor], argumentIndices: [Int]? = nil
 ) throws -> (value: Tensor, gradients: [Tensor]) {
   let positions = try argumentPositions(argumentIndices, count: arguments.count, op: "grad")
-  let inputs = arguments.map(differentiable)
-  let value = try f(inputs)
-  guard value.count == 1 else {
-    throw TensorError(
-      "grad", "the function returned shape \(value.shape), not a scalar; use vjp for that")
+  return try differentiating { callerRecords in
+    let inputs = arguments.map(differentiable)
+    let value = try f(inputs)
+    guard value.count == 1 else {
+      throw TensorError(
+        "grad", "the function returned shape \(value.shape), not a scalar; use vjp for that")
+    }
+    let wanted = positions.map { inputs[$0] }
+    guard value.requiresGrad else {
+      return (value, wanted.map { Tensor.zeros($0.shape, dtype: $0.dtype) })
+    }
+    let outer = isDifferentiatedAgain(value, besides: inputs, callerRecords)
+    let gradients = try gradients(of: value, withRespectTo: wanted, createGraph: outer)
+    return (callerRecords ? value : value.detach(), gradients)
   }
-  let wanted = positions.map { inputs[$0] }
-  guard value.requiresGrad else {
-    return (value, wanted.map { Tensor.zeros($0.shape, dtype: $0.dtype) })
-  }
-  let createGraph = arguments.contains { $0.requiresGrad }
-  return (value, try gradients(of: value, withRespectTo: wanted, createGraph: createGraph))
 }
 
 /// The gradients of a scalar function of several tensors (see `valueAndGrad`).
@@ -47,15 +50,18 @@ public func vjp(
   argumentIndices: [Int]? = nil
 ) throws -> [Tensor] {
   let positions = try argumentPositions(argumentIndices, count: arguments.count, op: "vjp")
-  let inputs = arguments.map(differentiable)
-  let y = try f(inputs)
-  guard u.shape == y.shape else {
-    throw TensorError("vjp", "cotangent of shape \(u.shape) for an output of shape \(y.shape)")
+  return try differentiating { callerRecords in
+    let inputs = arguments.map(differentiable)
+    let y = try f(inputs)
+    guard u.shape == y.shape else {
+      throw TensorError("vjp", "cotangent of shape \(u.shape) for an output of shape \(y.shape)")
+    }
+    let wanted = positions.map { inputs[$0] }
+    guard y.requiresGrad else { return wanted.map { Tensor.zeros($0.shape, dtype: $0.dtype) } }
+    return try gradients(
+      of: y, withRespectTo: wanted, seed: u,
+      createGraph: isDifferentiatedAgain(y, besides: inputs, callerRecords))
   }
-  let wanted = positions.map { inputs[$0] }
-  guard y.requiresGrad else { return wanted.map { Tensor.zeros($0.shape, dtype: $0.dtype) } }
-  return try gradients(
-    of: y, withRespectTo: wanted, seed: u, createGraph: arguments.contains { $0.requiresGrad })
 }
 
 /// The Hessian of a scalar function of several tensors, in blocks: `blocks[i][j]` holds
@@ -65,39 +71,44 @@ public func hessian(
   _ f: ([Tensor]) throws -> Tensor, at arguments: [Tensor], argumentIndices: [Int]? = nil
 ) throws -> [[Tensor]] {
   let positions = try argumentPositions(argumentIndices, count: arguments.count, op: "hessian")
-  let inputs = arguments.map(differentiable)
-  let value = try f(inputs)
-  guard value.count == 1 else {
-    throw TensorError("hessian", "the function returned shape \(value.shape), not a scalar")
-  }
-  let wanted = positions.map { inputs[$0] }
-  func zeroBlock(_ a: Tensor, _ b: Tensor) -> Tensor {
-    Tensor.zeros(a.shape + b.shape, dtype: a.dtype)
-  }
-  guard value.requiresGrad else { return wanted.map { a in wanted.map { zeroBlock(a, $0) } } }
-  let firsts = try gradients(of: value, withRespectTo: wanted, createGraph: true)
-  var blocks: [[Tensor]] = []
-  for (i, g) in firsts.enumerated() {
-    // Row k of every block in this block row: the gradient of g's k-th element.
-    var rows: [[Tensor]] = Array(repeating: [], count: wanted.count)
-    for k in 0..<g.count {
-      var basis = [Double](repeating: 0, count: g.count)
-      basis[k] = 1
-      let seconds =
-        g.requiresGrad
-        ? try gradients(
-          of: g, withRespectTo: wanted, seed: Tensor(basis, shape: g.shape, dtype: g.dtype))
-        : wanted.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
-      for j in wanted.indices { rows[j].append(seconds[j]) }
+  return try differentiating { callerRecords in
+    let inputs = arguments.map(differentiable)
+    let value = try f(inputs)
+    guard value.count == 1 else {
+      throw TensorError("hessian", "the function returned shape \(value.shape), not a scalar")
     }
-    blocks.append(
-      try wanted.indices.map { j in
-        rows[j].isEmpty
-          ? zeroBlock(wanted[i], wanted[j])
-          : try Tensor.stacked(rows[j], axis: 0).reshaped(wanted[i].shape + wanted[j].shape)
-      })
+    let wanted = positions.map { inputs[$0] }
+    func zeroBlock(_ a: Tensor, _ b: Tensor) -> Tensor {
+      Tensor.zeros(a.shape + b.shape, dtype: a.dtype)
+    }
+    guard value.requiresGrad else { return wanted.map { a in wanted.map { zeroBlock(a, $0) } } }
+    // Are the blocks differentiated again?
+    let outer = isDifferentiatedAgain(value, besides: inputs, callerRecords)
+    let firsts = try gradients(of: value, withRespectTo: wanted, createGraph: true)
+    var blocks: [[Tensor]] = []
+    for (i, g) in firsts.enumerated() {
+      // Row k of every block in this block row: the gradient of g's k-th element.
+      var rows: [[Tensor]] = Array(repeating: [], count: wanted.count)
+      for k in 0..<g.count {
+        var basis = [Double](repeating: 0, count: g.count)
+        basis[k] = 1
+        let seconds =
+          g.requiresGrad
+          ? try gradients(
+            of: g, withRespectTo: wanted, seed: Tensor(basis, shape: g.shape, dtype: g.dtype),
+            createGraph: outer)
+          : wanted.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
+        for j in wanted.indices { rows[j].append(seconds[j]) }
+      }
+      blocks.append(
+        try wanted.indices.map { j in
+          rows[j].isEmpty
+            ? zeroBlock(wanted[i], wanted[j])
+            : try Tensor.stacked(rows[j], axis: 0).reshaped(wanted[i].shape + wanted[j].shape)
+        })
+    }
+    return blocks
   }
-  return blocks
 }
 
 /// Jv for a function of several tensors, with one tangent per argument: forward mode when
@@ -114,21 +125,25 @@ public func jvp(
   if !arguments.contains(where: { $0.requiresGrad }) {
     let trace = ForwardMode.Trace()
     let inputs = try zip(arguments, tangents).map { try $0.withTangent($1) }
-    let y = try ForwardMode.$trace.withValue(trace) { try withoutGrad { try f(inputs) } }
-    if trace.missingRules.isEmpty { return y.tangent ?? Tensor.zeros(y.shape, dtype: y.dtype) }
+    let y = try ForwardMode.$trace.withValue(trace) { try f(inputs) }
+    if trace.missingRules.isEmpty, !y.requiresGrad {
+      return y.tangent ?? Tensor.zeros(y.shape, dtype: y.dtype)
+    }
   }
   // Double VJP: the VJP of u ↦ Σᵢ ⟨Jᵢᵀu, vᵢ⟩ with respect to u is Σᵢ Jᵢvᵢ.
-  let inputs = arguments.map(differentiable)
-  let y = try f(inputs)
-  guard y.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
-  let u = Tensor.zeros(y.shape, dtype: y.dtype)
-  u.requiresGrad = true
-  let jtu = try gradients(of: y, withRespectTo: inputs, seed: u, createGraph: true)
-  var inner = Tensor(scalar: 0, dtype: y.dtype)
-  for (g, v) in zip(jtu, tangents) { inner = try inner + (g * v).sum() }
-  guard inner.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
-  return try gradients(
-    of: inner, withRespectTo: [u], createGraph: arguments.contains { $0.requiresGrad })[0]
+  return try differentiating { callerRecords in
+    let inputs = arguments.map(differentiable)
+    let y = try f(inputs)
+    guard y.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
+    let outer = isDifferentiatedAgain(y, besides: inputs, callerRecords)
+    let u = Tensor.zeros(y.shape, dtype: y.dtype)
+    u.requiresGrad = true
+    let jtu = try gradients(of: y, withRespectTo: inputs, seed: u, createGraph: true)
+    var inner = Tensor(scalar: 0, dtype: y.dtype)
+    for (g, v) in zip(jtu, tangents) { inner = try inner + (g * v).sum() }
+    guard inner.requiresGrad else { return Tensor.zeros(y.shape, dtype: y.dtype) }
+    return try gradients(of: inner, withRespectTo: [u], createGraph: outer)[0]
+  }
 }
 
 /// H v for a scalar function of several tensors, with one vector per argument: for each
@@ -142,17 +157,19 @@ public func hvp(
   for (x, v) in zip(arguments, vectors) where v.shape != x.shape {
     throw TensorError("hvp", "vector of shape \(v.shape) for an argument of shape \(x.shape)")
   }
-  let inputs = arguments.map(differentiable)
-  let value = try f(inputs)
-  guard value.count == 1 else {
-    throw TensorError("hvp", "the function returned shape \(value.shape), not a scalar")
+  return try differentiating { callerRecords in
+    let inputs = arguments.map(differentiable)
+    let value = try f(inputs)
+    guard value.count == 1 else {
+      throw TensorError("hvp", "the function returned shape \(value.shape), not a scalar")
+    }
+    let zeros = inputs.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
+    guard value.requiresGrad else { return zeros }
+    let outer = isDifferentiatedAgain(value, besides: inputs, callerRecords)
+    let firsts = try gradients(of: value, withRespectTo: inputs, createGraph: true)
+    var directional = Tensor(scalar: 0, dtype: value.dtype)
+    for (g, v) in zip(firsts, vectors) { directional = try directional + (g * v).sum() }
+    guard directional.requiresGrad else { return zeros }
+    return try gradients(of: directional, withRespectTo: inputs, createGraph: outer)
   }
-  let zeros = inputs.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
-  guard value.requiresGrad else { return zeros }
-  let firsts = try gradients(of: value, withRespectTo: inputs, createGraph: true)
-  var directional = Tensor(scalar: 0, dtype: value.dtype)
-  for (g, v) in zip(firsts, vectors) { directional = try directional + (g * v).sum() }
-  guard directional.requiresGrad else { return zeros }
-  return try gradients(
-    of: directional, withRespectTo: inputs, createGraph: arguments.contains { $0.requiresGrad })
 }

@@ -52,6 +52,32 @@ struct Ch04Ex2JVP {
       allClose(
         try jvpByDoubleVJP({ $0.tanh() }, at: x, tangent: v).scalars, expected, tolerance: 1e-12))
   }
+
+  @Test("the trick itself on a non-square Jacobian: x ↦ Ax with A of shape [2, 3] gives Av")
+  func nonSquare() throws {
+    let a = sample([2, 3])
+    let x = sample([3], seed: 1)
+    let v = sample([3], seed: 2)
+    let got = try jvpByDoubleVJP({ try a.matmul($0) }, at: x, tangent: v)
+    #expect(got.shape == [2])
+    #expect(allClose(got.scalars, try a.matmul(v).scalars, tolerance: 1e-12))
+  }
+
+  @Test("differentiable again: ∂/∂x Σ w ⊙ J(x)v for tanh is w ⊙ v ⊙ (−2t(1 − t²))")
+  func differentiableAgain() throws {
+    let x = sample([3], seed: 1)
+    let v = sample([3], seed: 2)
+    let w = sample([3], seed: 3)
+    let g = try grad(
+      { x in try (jvpByDoubleVJP({ $0.tanh() }, at: x, tangent: v) * w).sum() }, at: x)
+    let t = x.scalars.map { Foundation.tanh($0) }
+    let (ws, vs) = (w.scalars, v.scalars)
+    let expected = (0..<3).map { i -> Double in
+      let slope = -2 * t[i] * (1 - t[i] * t[i])
+      return ws[i] * vs[i] * slope
+    }
+    #expect(allClose(g.scalars, expected, tolerance: 1e-12))
+  }
 }
 
 @Suite("Exercise 4.3: a Hessian row from the recorded gradient")
@@ -71,6 +97,14 @@ struct Ch04Ex3Hessian {
       }
     }
     #expect(allClose(h.scalars, expected, tolerance: 1e-12))
+  }
+
+  @Test("differentiable again: the gradient of Σ Hessian(Σ x⁴/4) = Σ 3x² is 6x")
+  func differentiableAgain() throws {
+    let x = sample([3], seed: 5)
+    let g = try grad(
+      { x in try hessian({ try ($0 * $0 * $0 * $0).sum() * 0.25 }, at: x).sum() }, at: x)
+    #expect(allClose(g.scalars, x.scalars.map { 6 * $0 }, tolerance: 1e-12))
   }
 }
 
@@ -114,6 +148,7 @@ struct Ch04Ex4ConjugateGradient {
     #expect(norm <= 1e-3 * Double(n).squareRoot(), "‖r‖ = \(norm)")
     #expect(products < n, "\(products) products: it should stop early")
     // One product fewer would not have been enough.
+    try #require(products > 0, "no product was made")
     let before = try conjugateGradient({ try d * $0 }, b, iterations: products - 1, tolerance: 1e-3)
     let earlier = try (b - d * before).scalars.map { $0 * $0 }.reduce(0, +).squareRoot()
     #expect(earlier > 1e-3 * Double(n).squareRoot(), "it ran one product more than needed")

@@ -436,3 +436,52 @@ struct MultipleArgumentProductTests {
     #expect(throws: TensorError.self) { try jvp(f, at: [x, y], tangents: [vx]) }
   }
 }
+
+@Suite("Outer derivatives through a tensor the inner function closes over")
+struct ClosedOverTests {
+  let x = try! Tensor([0.3, -0.7, 1.1], shape: [3], dtype: .float64)
+  let v = try! Tensor([0.5, 2, -1], shape: [3], dtype: .float64)
+
+  /// Every transform of `x ↦ Σ tanh(x ⊙ w)` (or of `x ↦ tanh(x ⊙ w)`), as a function of the
+  /// closed-over `w`: its derivative with respect to `w` must agree with finite differences —
+  /// the inner transform has to record its work for that, though `x` is on no tape.
+  @Test(
+    "grad, vjp, hvp, hessian, jvp and their several-argument forms record for an outer derivative",
+    arguments: [
+      "grad", "vjp", "hvp", "hessian", "jvp", "jvpByDoubleVJP", "grad[]", "hvp[]",
+      "jvp[]", "hessian[]",
+    ])
+  func outerThroughClosure(_ transform: String) throws {
+    let (x, v) = (self.x, self.v)
+    let transformed = { (w: Tensor) throws -> Tensor in
+      let scalar = { (t: Tensor) in try (t * w).tanh().sum() }
+      let vector = { (t: Tensor) in try (t * w).tanh() }
+      switch transform {
+      case "grad": return try grad(scalar, at: x)
+      case "vjp": return try vjp(vector, at: x, cotangent: v)
+      case "hvp": return try hvp(scalar, at: x, vector: v)
+      case "hessian": return try hessian(scalar, at: x)
+      case "jvp": return try jvp(vector, at: x, tangent: v)
+      case "jvpByDoubleVJP": return try jvpByDoubleVJP(vector, at: x, tangent: v)
+      case "grad[]": return try grad({ try scalar($0[0]) }, at: [x])[0]
+      case "hvp[]": return try hvp({ try scalar($0[0]) }, at: [x], vectors: [v])[0]
+      case "jvp[]": return try jvp({ try vector($0[0]) }, at: [x], tangents: [v])
+      default: return try hessian({ try scalar($0[0]) }, at: [x])[0][0]
+      }
+    }
+    let w = try Tensor([0.8, -1.2, 0.4], shape: [3], dtype: .float64)
+    let report = try gradcheck({ try transformed($0[0]) }, inputs: [w])
+    #expect(report.passed, "\(transform): \(report)")
+  }
+
+  @Test("grad inside withoutGrad still differentiates, and leaves no tape outside")
+  func insideWithoutGrad() throws {
+    let (value, gradient) = try withoutGrad {
+      try valueAndGrad({ try ($0 * $0).sum() }, at: x)
+    }
+    #expect(allClose(gradient.scalars, x.scalars.map { 2 * $0 }, tolerance: 1e-15))
+    #expect(!value.requiresGrad && !gradient.requiresGrad)
+    let h = try withoutGrad { try hvp({ try ($0 * $0 * $0).sum() }, at: x, vector: v) }
+    #expect(allClose(h.scalars, zip(x.scalars, v.scalars).map { 6 * $0 * $1 }, tolerance: 1e-14))
+  }
+}
