@@ -14,7 +14,7 @@ LINT_PATHS := Package.swift Sources Tests Chapters
 PEERS := ../shared/peers
 
 .PHONY: help setup book check test lint sync sync-check chapters site workbook grade bench \
-	peers interop clean package-check difftest
+	peers interop clean package-check difftest mutants
 
 help:
 	@echo "make book       build the book: run every chapter (quick) and render book/site/"
@@ -26,6 +26,7 @@ help:
 	@echo "make interop    load Chapter 5's checkpoint into PyTorch (after make peers)"
 	@echo "make difftest   random programs checked against PyTorch in float64 (after make peers)"
 	@echo "make package-check  build a scratch package that depends on Gradbook by version"
+	@echo "make mutants    make every catalogued mistake; fail if an exercise's tests miss one"
 	@echo "make setup      install missing system packages ($(APT_PACKAGES))"
 
 setup:
@@ -56,6 +57,7 @@ check: setup
 	$(SWIFT) build --build-tests; \
 	bin=$$($(SWIFT) build --show-bin-path); \
 	"$$bin/gradbook" sync --check; \
+	"$$bin/gradbook" mutants --dry-run; \
 	$(MAKE) --no-print-directory lint; \
 	$(SWIFT) test --skip-build --disable-xctest; \
 	"$$bin/gradbook" run-chapters --bin-path "$$bin"; \
@@ -65,6 +67,17 @@ check: setup
 	"$$bin/gradbook" workbook --verify; \
 	"$$bin/gradbook" grade --require-all; \
 	$(MAKE) --no-print-directory package-check
+
+# The mistake catalogues (Chapters/*/mistakes.json): each classic mistake is made in turn in a
+# scratch reader edition whose exercises hold the reference solutions (.build/mutants), which
+# is rebuilt incrementally, one build at a time; its exercise's tests must catch it, and fail
+# the way the catalogue records (how the gradebook names it). About 13 minutes; not part of
+# `make check`, which checks only that every patch applies. MUTANTS_FLAGS=--record records
+# the failing tests after the tests change; MUTANTS_FLAGS="--exercise 2.6" runs one exercise.
+MUTANTS_FLAGS ?=
+mutants: setup
+	$(SWIFT) build --product gradbook
+	"$$($(SWIFT) build --show-bin-path)/gradbook" mutants $(MUTANTS_FLAGS)
 
 # The differential test: random programs (ranks and sizes from 1, broadcasting, negative
 # axes, keepdim, transposed / step-sliced / expanded leaves) run by Gradbook, replayed by

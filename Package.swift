@@ -135,10 +135,10 @@ let package = Package(
 package.targets += chapters.map { chapter in
   .executableTarget(
     name: "ch\(chapter.name)",
-    dependencies: [
-      .target(name: chapter.stage), "Scalar", "Figures", "ChapterSupport",
-      .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ],
+    // A chapter uses its stage, and Scalar for its seeded generator (stage 1 is Scalar).
+    dependencies: Array(Set([chapter.stage, "Scalar", "Figures", "ChapterSupport"])).sorted().map {
+      Target.Dependency.target(name: $0)
+    } + [.product(name: "ArgumentParser", package: "swift-argument-parser")],
     path: "Chapters/\(chapter.name)",
-    exclude: ["README.md"])
+    exclude: ["README.md", "mistakes.json"])
 }

@@ -30,6 +30,8 @@ public struct Grade: Codable, Equatable, Sendable {
   /// The first thing that went wrong, as the test log says it (`File.swift:12: Expectation
   /// failed: …`, or the fatal error that stopped the tests), if anything did.
   public var firstFailure: String? = nil
+  /// The tests that failed (`Suite/test()`, sorted), as the run's report lists them.
+  public var failedTests: [String] = []
   /// Whether it passed: at least one test ran, all of them passed, and the run succeeded.
   public var isDone: Bool { tests > 0 && passed == tests && exitStatus == 0 }
   /// The points earned: all or nothing.
@@ -44,6 +46,8 @@ public struct TestRunReport: Equatable, Sendable {
   public var passed: Int
   /// The first failed test and its first issue (`square(): Expectation failed: …`).
   public var firstFailure: String?
+  /// The tests that failed, `Suite/test()` (the suite without its module), sorted.
+  public var failedTests: [String] = []
 }
 
 /// Grades exercises by running each one's tests in its own process.
@@ -62,7 +66,7 @@ public enum Gradebook {
     guard parser.parse(), reader.sawSuites else { return nil }
     return TestRunReport(
       finished: reader.finished, passed: reader.finished - reader.failed,
-      firstFailure: reader.firstFailure)
+      firstFailure: reader.firstFailure, failedTests: reader.failedTests.sorted())
   }
 
   static func stripANSI(_ text: String) -> String {
@@ -154,15 +158,18 @@ public enum Gradebook {
           tests: expected, passed: passed, exitStatus: result.status,
           crashed: crashed, isStub: stopper == exercise.id,
           blockedBy: stopper == exercise.id ? nil : stopper, points: exercise.points,
-          firstFailure: passed == expected && result.status == 0 ? nil : failure))
+          firstFailure: passed == expected && result.status == 0 ? nil : failure,
+          failedTests: report?.failedTests ?? []))
     }
     return grades
   }
 
   /// The gradebook as a table, with a total per chapter and overall; under each exercise
-  /// not done, what stopped it (`places` gives an exercise's file and line for its stub).
+  /// not done, what stopped it (`places` gives an exercise's file and line for its stub),
+  /// and the catalogued mistake it failed like, if any.
   public static func table(
-    _ grades: [Grade], chapterTitles: [Int: String], places: [String: String] = [:]
+    _ grades: [Grade], chapterTitles: [Int: String], places: [String: String] = [:],
+    mistakes: MistakeCatalogue? = nil
   ) -> String {
     let titleWidth = min(max(grades.map(\.title.count).max() ?? 5, 5), 48)
     let names = Dictionary(
@@ -206,6 +213,11 @@ public enum Gradebook {
             why = g.firstFailure ?? "failed (see its log)"
           }
           out.append(indent + "↳ " + why)
+          if let catalogue = mistakes,
+            let diagnosis = MistakeCatalogue.diagnosis(catalogue.likely(for: g))
+          {
+            out.append(indent + "↳ " + diagnosis)
+          }
         }
       }
       let earned = rows.map(\.earned).reduce(0, +)
@@ -231,7 +243,9 @@ final class XUnitReader: NSObject, XMLParserDelegate {
   var finished = 0
   var failed = 0
   var firstFailure: String?
+  var failedTests: [String] = []
   private var testName = ""
+  private var suiteName = ""
   private var testFailed = false
 
   func parser(
@@ -242,9 +256,13 @@ final class XUnitReader: NSObject, XMLParserDelegate {
     case "testsuites", "testsuite": sawSuites = true
     case "testcase":
       testName = attributes["name"] ?? "?"
+      suiteName = (attributes["classname"] ?? "").split(separator: ".").last.map(String.init) ?? ""
       testFailed = false
     case "failure", "error":
-      if !testFailed { failed += 1 }
+      if !testFailed {
+        failed += 1
+        failedTests.append(suiteName + "/" + testName)
+      }
       testFailed = true
       if firstFailure == nil { firstFailure = "\(testName): \(attributes["message"] ?? "failed")" }
     default: break

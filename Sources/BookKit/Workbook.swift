@@ -170,6 +170,14 @@ public enum Workbook {
       fresh[file] = Data(
         stubbed(project.sourceLines[file]!, regions: regions).joined(separator: "\n").utf8)
     }
+    // The mistake catalogues, without the reference text their patches quote.
+    for (file, data) in fresh
+    where file.hasPrefix("Chapters/") && file.hasSuffix("/" + Mistake.fileName) {
+      guard let copy = MistakeCatalogue.readerCopy(of: data) else {
+        throw BookError("\(file): not a mistake catalogue")
+      }
+      fresh[file] = copy
+    }
     let exercises = try project.exercises()
     fresh[markerFile] = Data(readerReadme(exercises).utf8)
     if let readme = fresh["README.md"] {
@@ -356,7 +364,8 @@ public enum Workbook {
 
       Then run `make check` here: it builds, runs each exercise's tests in its own process and
       prints your gradebook — under each exercise not done, the first thing its tests found
-      wrong — and your score. An unfinished exercise fails itself and only the exercises whose
+      wrong and, when they fail the way a classic mistake makes them fail, which mistake it
+      looks like and where the chapter explains it — and your score. An unfinished exercise fails itself and only the exercises whose
       tests build on it (the gradebook says "needs N.M" there). To run one exercise's tests
       alone while you work, say exercise 1.2: `swift test --disable-xctest --filter Ch01Ex2`.
       A chapter's program stops at the first stub it reaches, so run it once its exercises

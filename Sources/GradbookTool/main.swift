@@ -10,7 +10,7 @@ struct GradbookCommand: ParsableCommand {
     abstract: "Keeps the book honest: listings, chapters, site, gradebook, reader edition.",
     subcommands: [
       Sync.self, RunChapters.self, Render.self, Links.self, Quotes.self, Grade.self,
-      MakeWorkbook.self,
+      MakeWorkbook.self, Mutants.self,
     ])
 }
 
@@ -153,7 +153,8 @@ struct Grade: ParsableCommand {
       uniqueKeysWithValues: exercises.map { ($0.id, "\($0.region.file):\($0.region.begin + 2)") })
     say()
     say("Gradebook")
-    say(Gradebook.table(grades, chapterTitles: titles, places: places))
+    let catalogue = try MistakeCatalogue.load(config, root: root.url)
+    say(Gradebook.table(grades, chapterTitles: titles, places: places, mistakes: catalogue))
     say("(each exercise's full test log: \(logs)/ex-C.N.log)")
     let done = grades.filter(\.isDone).count
     let earned = grades.map(\.earned).reduce(0, +)
@@ -228,6 +229,11 @@ struct MakeWorkbook: ParsableCommand {
         problems.append("\(exercise.region.file): exercise \(exercise.id) is not its stub")
       }
     }
+    let readerCatalogue = try MistakeCatalogue.load(
+      BookConfig.load(root: destination), root: destination)
+    if readerCatalogue.mistakes.contains(where: { $0.replace != nil || $0.with != nil }) {
+      problems.append("the reader edition's mistake catalogues quote the reference solutions")
+    }
     try fail(on: problems, what: "reader edition")
     say("reader edition: no solution text; every exercise holds its stub")
 
@@ -269,5 +275,133 @@ struct MakeWorkbook: ParsableCommand {
     say(
       "reader edition: builds; grading completed with all \(grades.count) exercises not done "
         + "(\(stubs) stopped at their own stub, each in its own process)")
+  }
+}
+
+struct Mutants: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Make every catalogued mistake and check that its exercise's tests catch it.",
+    discussion: """
+      Works in a scratch reader edition of its own (.build/mutants) whose exercises hold the \
+      reference solutions, as a reader who solved them all would have it. Each mistake of \
+      the chapters' mistakes.json is made there in turn; the package is rebuilt (one build \
+      at a time, incrementally) and the exercise graded. A mistake its tests do not catch \
+      survives and fails the run, and so does one whose failing tests differ from those \
+      the catalogue records (the gradebook names a mistake by them): --record writes the \
+      observed ones into the catalogue instead.
+      """)
+
+  @OptionGroup var root: RootOption
+  @Flag(help: "Write the failing tests each mistake showed into the catalogues.")
+  var record = false
+  @Option(help: "Only the mistakes of this exercise (such as 1.5); repeatable.")
+  var exercise: [String] = []
+  @Flag(help: "Only check the catalogues: every patch applies once, every section exists.")
+  var dryRun = false
+
+  func run() throws {
+    let project = try Project(root: root.url)
+    let config = try BookConfig.load(root: root.url)
+    var catalogue = try MistakeCatalogue.load(config, root: root.url)
+    try fail(
+      on: try catalogue.problems(
+        project, config: config, only: exercise.isEmpty ? nil : Set(exercise)),
+      what: "mistake catalogue")
+    if dryRun {
+      say(
+        "mistake catalogue: \(catalogue.mistakes.count) mistakes; each patch applies once to "
+          + "its exercise and points to a section of its chapter")
+      return
+    }
+    let exercises = Dictionary(uniqueKeysWithValues: try project.exercises().map { ($0.id, $0) })
+
+    // A reader edition with every exercise solved by the reference.
+    let scratch = root.url.appendingPathComponent(".build/mutants")
+    try Workbook.writeScratch(project, to: scratch)
+    for (file, regions) in project.regions where regions.contains(where: { $0.kind == .exercise }) {
+      try project.sourceLines[file]!.joined(separator: "\n").write(
+        to: scratch.appendingPathComponent(file), atomically: true, encoding: .utf8)
+    }
+    let readerCatalogue = try MistakeCatalogue.load(config, root: scratch)
+    let logs = scratch.appendingPathComponent(".build/mutant-logs")
+    func build() throws -> Shell.Result {
+      try Shell.run(["swift", "build", "--build-tests"], in: scratch)
+    }
+    say("mutants: building the solved scratch edition in \(scratch.path)…")
+    let first = try build()
+    guard first.status == 0 else {
+      say(first.output)
+      try fail(on: ["the solved scratch edition does not build"], what: "mutants")
+      return
+    }
+
+    let chosen = catalogue.mistakes.indices.filter {
+      exercise.isEmpty || exercise.contains(catalogue.mistakes[$0].exercise)
+    }
+    var problems: [String] = []
+    var caught = 0
+    var named = 0
+    for (n, index) in chosen.enumerated() {
+      let mistake = catalogue.mistakes[index]
+      let label = "\(mistake.exercise) \(mistake.name)"
+      let (file, text) = try MistakeCatalogue.apply(mistake, to: project)
+      let url = scratch.appendingPathComponent(file)
+      try text.write(to: url, atomically: true, encoding: .utf8)
+      defer {
+        try? project.sourceLines[file]!.joined(separator: "\n").write(
+          to: url, atomically: true, encoding: .utf8)
+      }
+      let built = try build()
+      guard built.status == 0 else {
+        problems.append("\(label): does not compile, so no test can catch it")
+        say("  ✘ [\(n + 1)/\(chosen.count)] \(label): does not compile")
+        continue
+      }
+      let grade = try Gradebook.grade(
+        [exercises[mistake.exercise]!], packageRoot: scratch, logFolder: logs, timeLimit: 120
+      )[0]
+      guard !grade.isDone else {
+        problems.append("\(label): survives (its exercise's tests all pass)")
+        say("  ✘ [\(n + 1)/\(chosen.count)] \(label): SURVIVES")
+        continue
+      }
+      caught += 1
+      let observed = grade.crashed ? [] : grade.failedTests
+      if record { catalogue.mistakes[index].fails = observed }
+      var recorded = readerCatalogue
+      recorded.mistakes = recorded.mistakes.map {
+        $0.exercise == mistake.exercise && $0.name == mistake.name
+          ? {
+            var m = $0; m.fails = catalogue.mistakes[index].fails; return m
+          }($0) : $0
+      }
+      let likely = recorded.likely(for: grade)
+      let isNamed = likely.contains { $0.name == mistake.name }
+      if isNamed { named += 1 }
+      if !record, observed != mistake.fails {
+        problems.append(
+          "\(label): fails \(observed.isEmpty ? "by stopping" : observed.joined(separator: ", ")), "
+            + "the catalogue records \(mistake.fails.joined(separator: ", ")) (--record)")
+      }
+      let how =
+        grade.crashed
+        ? "caught (its tests stop: not named)"
+        : "caught by \(observed.joined(separator: ", "))" + (isNamed ? "; named" : "")
+          + (likely.count > 1 ? " (with \(likely.count - 1) other)" : "")
+      say("  ✔ [\(n + 1)/\(chosen.count)] \(label): \(how)")
+    }
+    if record {
+      let touched = Set(chosen.map { catalogue.mistakes[$0].chapter })
+      for (chapter, file) in catalogue.files where touched.contains(chapter) {
+        let data = try MistakeCatalogue.encode(
+          catalogue.mistakes.filter { $0.chapter == chapter })
+        try data.write(to: root.url.appendingPathComponent(file))
+      }
+      say("mutants: recorded the failing tests in the catalogues")
+    }
+    say(
+      "mutants: \(caught) of \(chosen.count) catalogued mistakes caught; "
+        + "\(named) named by the gradebook")
+    try fail(on: problems, what: "mutants")
   }
 }

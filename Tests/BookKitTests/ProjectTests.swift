@@ -121,7 +121,8 @@ struct GradebookTests {
     #expect(
       Gradebook.report(xunit: Data(xml.utf8))
         == TestRunReport(
-          finished: 3, passed: 2, firstFailure: "cube(): Expectation failed: (x → 2.0) == 3"))
+          finished: 3, passed: 2, firstFailure: "cube(): Expectation failed: (x → 2.0) == 3",
+          failedTests: ["Ch01Ex1/cube()"]))
   }
 
   @Test("an empty run, and a file that is not a report")

@@ -25,6 +25,16 @@ struct Ch03Ex1BroadcastShape {
     }
     #expect(throws: TensorError.self) { try broadcastShape([0], [2]) }
   }
+
+  @Test("the error names the failing axis counted from the right, and its two sizes")
+  func failingAxis() {
+    #expect { try broadcastShape([2, 3], [4]) } throws: {
+      "\($0)".contains("axis -1 has sizes 3 and 4")
+    }
+    #expect { try broadcastShape([4, 3, 2], [5, 2]) } throws: {
+      "\($0)".contains("axis -2 has sizes 3 and 5")
+    }
+  }
 }
 
 @Suite("Exercise 3.2: expand as a reshape and a zero-stride view")
@@ -48,6 +58,15 @@ struct Ch03Ex3SumToShape {
     #expect(try t.sum(toShape: [4]).scalars == [60, 66, 72, 78])
     #expect(try t.sum(toShape: [1, 3, 1]).shape == [1, 3, 1])
     #expect(try t.sum(toShape: []).scalars == [276])
+  }
+
+  @Test("the result has exactly the requested shape")
+  func shapes() throws {
+    let t = try Tensor.arange(0, 24, dtype: .float64).reshaped([2, 3, 4])
+    #expect(try t.sum(toShape: [3, 1]).shape == [3, 1])
+    #expect(try t.sum(toShape: [4]).shape == [4])
+    #expect(try t.sum(toShape: []).shape == [])
+    #expect(try t.sum(toShape: [2, 1, 4]).shape == [2, 1, 4])
   }
 }
 
@@ -75,6 +94,16 @@ struct Ch03Ex4BroadcastOperands {
     #expect(x.shape == [2, 4, 3] && y.shape == [2, 4, 3])
     try (b * a).sum().backward()
     #expect(a.grad?.shape == [4, 1] && a.grad?.scalars == [6, 6, 6, 6])
+  }
+
+  @Test("equal ranks, different shapes: (4,1) with (1,3); the pair keeps its order")
+  func equalRanks() throws {
+    let a = try Tensor([1, 2, 3, 4], shape: [4, 1], dtype: .float64)
+    let b = try Tensor([10, 20, 30], shape: [1, 3], dtype: .float64)
+    let (x, y) = try a.broadcast(with: b, op: "test")
+    #expect(x.shape == [4, 3] && y.shape == [4, 3])
+    #expect(x.contiguous().scalars == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4])
+    #expect(y.contiguous().scalars == [10, 20, 30, 10, 20, 30, 10, 20, 30, 10, 20, 30])
   }
 }
 

@@ -17,10 +17,33 @@ struct Ch05Ex1Linear {
     x.requiresGrad = true
     let u = sample([5, 2], seed: 1.9)
     try (layer(x) * u).sum().backward()
-    #expect(allClose(layer.bias!.grad!.scalars, try u.sum(axes: [0]).scalars, tolerance: 1e-9))
-    #expect(
-      allClose(layer.weight.grad!.scalars, try u.transposed().matmul(x).scalars, tolerance: 1e-9))
-    #expect(allClose(x.grad!.scalars, try u.matmul(layer.weight).scalars, tolerance: 1e-9))
+    let (gb, gw, gx) = (
+      try #require(layer.bias?.grad), try #require(layer.weight.grad), try #require(x.grad)
+    )
+    #expect(allClose(gb.scalars, try u.sum(axes: [0]).scalars, tolerance: 1e-9))
+    #expect(allClose(gw.scalars, try u.transposed().matmul(x).scalars, tolerance: 1e-9))
+    #expect(allClose(gx.scalars, try u.matmul(layer.weight).scalars, tolerance: 1e-9))
+  }
+
+  @Test("differentiable again: the mixed second derivative ∂/∂W ⟨x̄, v⟩ equals the composed layer's")
+  func mixedSecondDerivative() throws {
+    let x = sample([4, 3])
+    let w = sample([2, 3], seed: 1.1)
+    let u = sample([4, 2], seed: 1.9)
+    let v = sample([4, 3], seed: 2.7)
+    // ⟨∂⟨layer(x), u⟩/∂x, v⟩ as a function of W, differentiated by W.
+    func mixed(_ layer: @escaping (Tensor, Tensor) throws -> Tensor) throws -> [Double] {
+      try grad(
+        { w in
+          let gx = try grad({ x in try (layer(x, w) * u).sum() }, at: x)
+          return try (gx * v).sum()
+        }, at: w
+      ).scalars
+    }
+    let fused = try mixed { try $0.linear(weight: $1, bias: nil) }
+    let composed = try mixed { try $0.matmul($1.transposed()) }
+    #expect(allClose(fused, composed, tolerance: 1e-12))
+    #expect(fused.contains { $0 != 0 })
   }
 
   @Test("finite differences agree, for a batch of sequences [2, 4, 3] and without a bias")
@@ -155,6 +178,14 @@ struct Ch05Ex5AdamW {
     try Adam([q], learningRate: 0.1, weightDecay: 0.5).step()  // moves by lr·sign(λp)
     #expect(allClose(q.scalars, [0.9, -1.9], tolerance: 1e-6))
   }
+
+  @Test("with a gradient: the decay p·(1 − ηλ) comes before Adam's step, not inside the gradient")
+  func withGradient() throws {
+    let p = parameter([1, -2], gradient: [0.5, 0.5])
+    try AdamW([p], learningRate: 0.1, weightDecay: 0.5).step()
+    // (1 − 0.05)·p, then Adam's first step moves by lr·sign(g) = 0.1.
+    #expect(allClose(p.scalars, [0.85, -2.0], tolerance: 1e-6))
+  }
 }
 
 @Suite("Exercise 5.6: global-norm gradient clipping")
@@ -206,6 +237,14 @@ struct Ch05Ex7DataLoader {
     #expect(try make(1, true, true).nextEpochIndices().map(\.count) == [4, 4])
     #expect(
       try make(1, false, false).nextEpochIndices() == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+  }
+
+  @Test("a batch size that divides the count: no empty or extra batch")
+  func dividesEvenly() throws {
+    let loader = try DataLoader(
+      inputs: Tensor.zeros([8, 1]), labels: Array(0..<8), batchSize: 4, seed: 2)
+    #expect(loader.nextEpochIndices().map(\.count) == [4, 4])
+    #expect(loader.batchCount == 2)
   }
 }
 

@@ -197,6 +197,13 @@ struct Ch02Ex7ScatterAdd {
     let added = try rows.indexAdded(into: [2, 1], axis: 0, [1, 1, 0])
     #expect(added.scalars == [3, 3])
   }
+
+  @Test("along axis 1: columns land at their indices and add up")
+  func secondAxis() throws {
+    let columns = try Tensor([1, 2, 3, 10, 20, 30], shape: [2, 3], dtype: .float64)
+    let added = try columns.indexAdded(into: [2, 3], axis: 1, [2, 0, 2])
+    #expect(added.scalars == [2, 0, 4, 20, 0, 40])
+  }
 }
 
 @Suite("Exercise 2.8: a central difference")
