@@ -23,7 +23,7 @@ help:
 	@echo "make sync       refresh the chapters' code listings from the sources"
 	@echo "make bench      benchmarks (release build): table + .build/bench/latest.json"
 	@echo "make peers      set up the peer scripts (micrograd) so that make bench runs them too"
-	@echo "make interop    load Chapter 5's checkpoint into PyTorch (after make peers)"
+	@echo "make interop    load Chapters 5 and 6's checkpoints into PyTorch (after make peers)"
 	@echo "make difftest   random programs checked against PyTorch in float64 (after make peers)"
 	@echo "make package-check  build a scratch package that depends on Gradbook by version"
 	@echo "make mutants    make every catalogued mistake; fail if an exercise's tests miss one"
@@ -153,7 +153,7 @@ bench: setup
 	    peers="$$peers --torch-ops .build/bench/ops_torch.txt"; \
 	  fi; \
 	  if .peers/bin/python -c "import torch, threadpoolctl" 2>/dev/null; then \
-	    (cd $(PEERS) && $(CURDIR)/.peers/bin/python mnist_torch.py --which mlp_adam,mlp_sgd --threads 2) > .build/bench/mnist_torch.txt; \
+	    (cd $(PEERS) && $(CURDIR)/.peers/bin/python mnist_torch.py --which cnn,mlp_adam,mlp_sgd --threads 2) > .build/bench/mnist_torch.txt; \
 	    peers="$$peers --mnist-torch .build/bench/mnist_torch.txt"; \
 	  fi; \
 	  if .peers/bin/python -c "import torch, jax" 2>/dev/null; then \
@@ -176,8 +176,12 @@ peers:
 # make peers): the accuracy it prints must equal the chapter's own.
 interop: setup
 	$(SWIFT) build -c release --product ch05-nn
-	"$$($(SWIFT) build -c release --show-bin-path)/ch05-nn" --output .build/interop | tail -8
-	.peers/bin/python Tests/Interop/load_in_pytorch.py .build/interop/mlp.safetensors 2000
+	$(SWIFT) build -c release --product ch06-cnn
+	bin=$$($(SWIFT) build -c release --show-bin-path); \
+	"$$bin/ch05-nn" --output .build/interop | tail -8; \
+	.peers/bin/python Tests/Interop/load_in_pytorch.py mlp .build/interop/mlp.safetensors 2000; \
+	"$$bin/ch06-cnn" --output .build/interop | tail -4; \
+	.peers/bin/python Tests/Interop/load_in_pytorch.py cnn .build/interop/cnn.safetensors 1000
 
 clean:
 	rm -rf .build book/site

@@ -13,6 +13,7 @@ let chapters: [(name: String, stage: String)] = [
   ("03-broadcasting", "Broadcasting"),
   ("04-higher-order", "HigherOrder"),
   ("05-nn", "NN"),
+  ("06-cnn", "CNN"),
 ]
 
 // Gradbook: one package, one library target per stage of the book, plus the support
@@ -28,6 +29,7 @@ let package = Package(
     .library(name: "Broadcasting", targets: ["Broadcasting"]),
     .library(name: "HigherOrder", targets: ["HigherOrder"]),
     .library(name: "NN", targets: ["NN"]),
+    .library(name: "CNN", targets: ["CNN"]),
     .executable(name: "gradbook", targets: ["GradbookTool"]),
     .executable(name: "gradbook-bench", targets: ["GradbookBench"]),
     .executable(name: "gradbook-difftest", targets: ["GradbookDifftest"]),
@@ -81,6 +83,9 @@ let package = Package(
           .when(configuration: .release))
       ]),
 
+    // Stage 6: convolutions, pooling and batch normalization.
+    .target(name: "CNN", dependencies: ["NN"]),
+
     // The book's tool: listings, workbook, gradebook, site.
     .target(name: "BookKit"),
     .executableTarget(
@@ -93,7 +98,7 @@ let package = Package(
     .executableTarget(
       name: "GradbookBench",
       dependencies: [
-        "Scalar", "Broadcasting", "HigherOrder", "NN", "CBLAS",
+        "Scalar", "Broadcasting", "HigherOrder", "NN", "CNN", "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -125,6 +130,7 @@ let package = Package(
     .testTarget(name: "HigherOrderTests", dependencies: ["HigherOrder", "TestSupport"]),
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+    .testTarget(name: "CNNTests", dependencies: ["CNN", "TestSupport"]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
     .testTarget(name: "ChapterSupportTests", dependencies: ["ChapterSupport"]),
     // The README's examples: compiled against the public products, run as tests.

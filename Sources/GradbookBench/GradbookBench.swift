@@ -308,8 +308,7 @@ struct GradbookBench: ParsableCommand {
       let seconds = median(runs.map(\.seconds))
       let accuracy = median(runs.map(\.accuracy))
       let description =
-        "\(recipe.name): 784-\(recipe.hidden.map(String.init).joined(separator: "-"))-10, "
-        + "\(recipe.epochs) ep, b\(recipe.batchSize)"
+        "\(recipe.name): \(recipe.summary), \(recipe.epochs) ep, b\(recipe.batchSize)"
       var line =
         description.padding(toLength: 40, withPad: " ", startingAt: 0)
         + String(

@@ -1,7 +1,6 @@
-import Broadcasting
 import CBLAS
+import CNN
 import Foundation
-import NN
 import Scalar
 
 /// One row of the op table: forward and backward medians, and the peak of tensor memory
@@ -61,6 +60,14 @@ func opTable(repetitions: Int, only filter: String? = nil) throws -> [OpRow] {
   let labels = (0..<128).map { _ in Int.random(in: 0..<10, using: &generator) }
   let weight = input([128, 784])
   let bias = input([128])
+  let convX = input([128, 8, 14, 14])
+  let convW = input([16, 8, 3, 3])
+  let convB = input([16])
+  let pooled = input([128, 16, 14, 14])
+  let gamma = input([16])
+  let beta = input([16])
+  let runningMean = Tensor.zeros([16])
+  let runningVariance = Tensor.ones([16])
   let tiny1 = input([4, 4])
   let tiny2 = input([4, 4])
   let cases: [(String, String?, [Tensor], () throws -> Tensor)] = [
@@ -86,6 +93,20 @@ func opTable(repetitions: Int, only filter: String? = nil) throws -> [OpRow] {
       "linear (128,784)→128, fused", nil, [m1, weight, bias],
       {
         try m1.linear(weight: weight, bias: bias)
+      }
+    ),
+    (
+      "conv2d (128,8,14,14)*(16,8,3,3), pad 1", "conv2d", [convX, convW, convB],
+      { try convX.conv2d(weight: convW, bias: convB, padding: 1) }
+    ),
+    ("max pool 2×2 (128,16,14,14)", "max_pool2d", [pooled], { try pooled.maxPool2d(kernel: 2) }),
+    ("avg pool 2×2 (128,16,14,14)", "avg_pool2d", [pooled], { try pooled.avgPool2d(kernel: 2) }),
+    (
+      "batch norm, training (128,16,14,14)", "batch_norm2d", [pooled, gamma, beta],
+      {
+        try pooled.batchNorm(
+          runningMean: runningMean, runningVariance: runningVariance, weight: gamma, bias: beta,
+          training: true)
       }
     ),
     ("add (4,4) — per-op overhead", nil, [tiny1, tiny2], { try tiny1 + tiny2 }),

@@ -69,4 +69,107 @@ extension Tensor {
   public func gatheringRows(_ indices: Tensor) throws -> Tensor {
     try gatheringRows(indices.indexList("gatheringRows"))
   }
+
+  /// The elements that `indices` picks along `axis`: `result[…, j, …] = self[…, indices[…, j, …], …]`
+  /// — PyTorch's `gather`, NumPy's `take_along_axis`. `indices` is an int64 tensor of this
+  /// tensor's rank with the same sizes on every other axis (any size along `axis`); an index
+  /// may be negative (counting from the end) and may repeat.
+  ///
+  /// Linear in this tensor; its VJP adds each gradient back where it was picked from
+  /// (`scatterAdd`), so an element picked twice receives both gradients.
+  public func gathered(axis: Int, _ indices: Tensor) throws -> Tensor {
+    let a = try normalizedAxis(axis, op: "gather")
+    let picks = try AxisPicks(indices, axis: a, source: shape, op: "gather")
+    let sourceShape = shape
+    return try Tensor.linear(
+      "gather", [self], apply: { try picks.gather($0[0]) },
+      transpose: { g in [try g.scatterAdded(picks, into: sourceShape)] })
+  }
+
+  /// Each element of this tensor (of the picks' shape) added at its index along the picks'
+  /// axis into a zero tensor of `shape`: the transpose of `gathered(axis:_:)`.
+  func scatterAdded(_ picks: AxisPicks, into shape: [Int]) throws -> Tensor {
+    try Tensor.linear(
+      "scatterAdd", [self], apply: { try picks.scatterAdd($0[0], into: shape) },
+      transpose: { g in [try picks.gather(g)] })
+  }
+}
+
+/// Validated indices along one axis, for `gathered(axis:_:)` and its transpose: the
+/// tensors seen as `[outer, size along the axis, inner]`.
+struct AxisPicks {
+  let indices: [Int]
+  let shape: [Int]
+  let axis: Int
+  let outer: Int
+  let inner: Int
+
+  init(_ tensor: Tensor, axis: Int, source: [Int], op: String) throws {
+    guard tensor.dtype == .int64, tensor.rank == source.count,
+      tensor.shape.indices.allSatisfy({ $0 == axis || tensor.shape[$0] == source[$0] })
+    else {
+      throw TensorError(
+        op,
+        "indices \(describe(tensor.shape)) \(tensor.dtype) do not fit a tensor of shape "
+          + "\(describe(source)) along axis \(axis) (expected int64 of the same rank, the "
+          + "same sizes on the other axes)")
+    }
+    let size = source[axis]
+    indices = try tensor.integers().map { i in
+      let j = i < 0 ? i + size : i
+      guard j >= 0 && j < size else {
+        throw TensorError(
+          op,
+          "index \(i) is out of range for axis \(axis) of size \(size) (shape \(describe(source)))")
+      }
+      return j
+    }
+    (shape, self.axis) = (tensor.shape, axis)
+    outer = source[..<axis].reduce(1, *)
+    inner = source[(axis + 1)...].reduce(1, *)
+  }
+
+  /// `source[…, indices[…, j, …], …]`, unrecorded.
+  func gather(_ source: Tensor) throws -> Tensor {
+    let (storage, start) = source.contiguousStorage()
+    let (n, m) = (source.shape[axis], shape[axis])
+    return Tensor.make(shape, source.dtype) { out in
+      func run<T: TensorScalar>(_: T.Type) {
+        let (from, to) = (UnsafePointer(storage.typed(T.self) + start), out.typed(T.self))
+        for o in 0..<outer {
+          for j in 0..<m {
+            let row = (o * m + j) * inner
+            for i in 0..<inner { to[row + i] = from[(o * n + indices[row + i]) * inner + i] }
+          }
+        }
+      }
+      switch source.dtype {
+      case .float32: run(Float.self)
+      case .float64: run(Double.self)
+      case .int64: integerArithmetic("gather")
+      }
+    }
+  }
+
+  /// `source` (of the picks' shape) added at its indices into zeros of `target`, unrecorded.
+  func scatterAdd(_ source: Tensor, into target: [Int]) throws -> Tensor {
+    let (storage, start) = source.contiguousStorage()
+    let (n, m) = (target[axis], shape[axis])
+    let result = Tensor.zeros(target, dtype: source.dtype)
+    func run<T: TensorScalar>(_: T.Type) {
+      let (from, to) = (UnsafePointer(storage.typed(T.self) + start), result.storage.typed(T.self))
+      for o in 0..<outer {
+        for j in 0..<m {
+          let row = (o * m + j) * inner
+          for i in 0..<inner { to[(o * n + indices[row + i]) * inner + i] += from[row + i] }
+        }
+      }
+    }
+    switch source.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    case .int64: integerArithmetic("scatterAdd")
+    }
+    return result
+  }
 }

@@ -11,7 +11,7 @@ let package = Package(
     .executableTarget(
       name: "Consumer",
       dependencies: [
-        .product(name: "NN", package: "gradbook"), .product(name: "Scalar", package: "gradbook"),
+        .product(name: "CNN", package: "gradbook"), .product(name: "Scalar", package: "gradbook"),
       ])
   ]
 )

@@ -1,4 +1,4 @@
-import NN
+import CNN
 import Scalar
 
 // Gradbook from another package: the last stage's modules and optimizers, and an operation
@@ -29,5 +29,13 @@ t.requiresGrad = true
 try t.cubed().sum().backward()
 guard t.grad?.scalars == [6.75, 12] else {
   fatalError("package-check: the custom op's gradient is \(String(describing: t.grad))")
+}
+// The last stage: a convolution and its transposed convolution are adjoint.
+let image = try Tensor((0..<32).map { Double($0 % 7) }, shape: [1, 2, 4, 4], dtype: .float64)
+let kernel = try Tensor((0..<36).map { Double($0 % 5) - 2 }, shape: [2, 2, 3, 3], dtype: .float64)
+let y = try image.conv2d(weight: kernel, padding: 1)
+let back = try y.convTranspose2d(weight: kernel, padding: 1)
+guard try (y * y).sum().item() == (image * back).sum().item() else {
+  fatalError("package-check: conv2d and convTranspose2d are not adjoint")
 }
 print("package-check: Gradbook used by version from another package: ok")

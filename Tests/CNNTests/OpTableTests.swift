@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import NN
+@testable import CNN
 
 /// One differentiable operation: the tape name it records, a function of its inputs, and
 /// the inputs to check it at (Float64, away from kinks, ties and the edges of its domain).
@@ -84,6 +84,36 @@ var opTable: [OpRow] {
     OpRow("crossEntropy", [sample([3, 4], seed: 8)]) {
       try crossEntropy(logits: $0[0], targets: [3, 0, 1])
     },
+    OpRow("gather", [sample([2, 3, 2], seed: 9)]) {
+      try $0[0].gathered(axis: 1, Tensor(integers: [2, 0, 2, 1, -1, 1, 0, 0], shape: [2, 2, 2]))
+    },
+    OpRow("unfold", [sample([2, 2, 4, 3], seed: 9)]) {
+      try $0[0].unfolded(Windows2D(kernel: Size2D(2, 3), stride: Size2D(2, 1), padding: 1))
+    },
+    OpRow("fold", [sample([2, 2 * 4, 30], seed: 9)]) {
+      try $0[0].folded(Windows2D(kernel: 2, padding: 1, dilation: Size2D(1, 2)), into: Size2D(4, 6))
+    },
+    OpRow(
+      "conv2d",
+      [sample([2, 4, 5, 4], seed: 1), sample([6, 2, 3, 2], seed: 2), sample([6], seed: 3)]
+    ) {
+      try $0[0].conv2d(
+        weight: $0[1], bias: $0[2], stride: Size2D(2, 1), padding: Size2D(1, 0),
+        dilation: Size2D(1, 2), groups: 2)
+    },
+    OpRow(
+      "convTranspose2d",
+      [sample([2, 4, 3, 2], seed: 1), sample([4, 3, 2, 3], seed: 2), sample([6], seed: 3)]
+    ) {
+      try $0[0].convTranspose2d(
+        weight: $0[1], bias: $0[2], stride: 2, padding: Size2D(1, 0), outputPadding: Size2D(1, 0),
+        groups: 2)
+    },
+    OpRow(
+      "batchNorm", [sample([4, 3, 2, 2], seed: 1), sample([3], seed: 2), sample([3], seed: 3)]
+    ) {
+      try $0[0].batchNorm(weight: $0[1], bias: $0[2], training: true)
+    },
   ]
 }
 
@@ -151,7 +181,7 @@ struct OpTableTests {
       .deletingLastPathComponent().deletingLastPathComponent()
     let pattern = try NSRegularExpression(pattern: #"\b(?:recorded|linear)\(\s*"([^"\\]+)""#)
     var inSources = Set<String>()
-    for stage in ["Tensors", "Broadcasting", "HigherOrder", "NN"] {
+    for stage in ["Tensors", "Broadcasting", "HigherOrder", "NN", "CNN"] {
       let folder = root.appendingPathComponent("Sources/\(stage)")
       for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
         let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
@@ -161,7 +191,7 @@ struct OpTableTests {
       }
     }
     // VJP-only operations appear on tapes of gradients, not of forward functions.
-    let vjpOnly: Set = ["indexAdd", "unslice", "tanh′", "relu′"]
+    let vjpOnly: Set = ["indexAdd", "unslice", "tanh′", "relu′", "scatterAdd"]
     let missing = inSources.subtracting(recorded).subtracting(vjpOnly)
     #expect(missing.isEmpty, "ops without a row in the op table: \(missing.sorted())")
   }

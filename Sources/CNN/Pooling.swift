@@ -1,0 +1,85 @@
+extension Tensor {
+  // listing: max-pool
+  /// The largest element of each window of this `[N, C, H, W]` tensor, per channel:
+  /// PyTorch's `max_pool2d` (`stride` defaults to the kernel; padding, at most half the
+  /// kernel, is never the maximum).
+  ///
+  /// Pooling is routing: each output is one input element, picked by a window's argmax (the
+  /// first one on ties, as PyTorch; a NaN wins). The gradient goes back to that element
+  /// alone, and where windows overlap an element picked by several gets the sum. Built from
+  /// `unfolded` and `gathered`, both linear, so its derivatives of every order come free.
+  public func maxPool2d(
+    kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1
+  ) throws -> Tensor {
+    let windows = try poolingWindows(
+      "maxPool2d", kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+    let (n, c) = (shape[0], shape[1])
+    let taps = kernel.height * kernel.width
+    let out = windows.outputSize(for: try imageSize(op: "maxPool2d"))
+    let l = out.height * out.width
+    // The values that compete, with −∞ raised to the lowest finite number, so that the padding
+    // (−∞) loses every tie with a real element.
+    let lowest =
+      dtype == .float32 ? -Double(Float.greatestFiniteMagnitude) : -Double.greatestFiniteMagnitude
+    let scores = try plainly {
+      try masked(where: isEqual(to: Tensor(scalar: -.infinity, dtype: dtype)), with: lowest)
+    }
+    // exercise 6.5: Max pooling as routing
+    // Which tap of each window wins, found with −∞ in the padding (never the maximum).
+    let winners = try plainly {
+      try scores.windowColumns(windows, pad: -.infinity, op: "maxPool2d")
+        .reshaped([n, c, taps, l]).argmax(axis: 2, keepingAxes: true)
+    }
+    return try unfolded(windows).reshaped([n, c, taps, l]).gathered(axis: 2, winners)
+      .reshaped([n, c, out.height, out.width])
+    // end exercise 6.5
+  }
+  // end listing: max-pool
+
+  /// The mean of each window of this `[N, C, H, W]` tensor, per channel: PyTorch's
+  /// `avg_pool2d` with its defaults (`stride` = kernel; zeros of the padding count in the
+  /// mean). Linear: its gradient spreads each output's gradient evenly over its window.
+  public func avgPool2d(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0) throws
+    -> Tensor
+  {
+    let windows = try poolingWindows(
+      "avgPool2d", kernel: kernel, stride: stride, padding: padding, dilation: 1)
+    let (n, c) = (shape[0], shape[1])
+    let out = windows.outputSize(for: try imageSize(op: "avgPool2d"))
+    return try unfolded(windows)
+      .reshaped([n, c, kernel.height * kernel.width, out.height * out.width])
+      .mean(axes: [2]).reshaped([n, c, out.height, out.width])
+  }
+
+  /// Averages over regions of this `[N, C, H, W]` tensor to an output of `outputSize`:
+  /// PyTorch's `adaptive_avg_pool2d` where each side divides evenly (1×1 — global average
+  /// pooling — always does); other sizes are an error.
+  public func adaptiveAvgPool2d(outputSize: Size2D) throws -> Tensor {
+    let size = try imageSize(op: "adaptiveAvgPool2d")
+    guard outputSize.height > 0, outputSize.width > 0,
+      size.height % outputSize.height == 0, size.width % outputSize.width == 0
+    else {
+      throw TensorError(
+        "adaptiveAvgPool2d",
+        "output size \(outputSize) does not divide the input's \(size) (shape \(shape)); "
+          + "only even divisions are supported")
+    }
+    if outputSize == 1 { return try mean(axes: [2, 3], keepingAxes: true) }
+    let kernel = Size2D(size.height / outputSize.height, size.width / outputSize.width)
+    return try avgPool2d(kernel: kernel)
+  }
+
+  /// The windows of a pooling, after checking them: padding at most half the kernel.
+  func poolingWindows(
+    _ op: String, kernel: Size2D, stride: Size2D?, padding: Size2D, dilation: Size2D
+  ) throws -> Windows2D {
+    let size = try imageSize(op: op)
+    let windows = Windows2D(
+      kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation)
+    try windows.validate(for: size, op: op)
+    guard 2 * padding.height <= kernel.height, 2 * padding.width <= kernel.width else {
+      throw TensorError(op, "padding \(padding) is more than half the kernel \(kernel)")
+    }
+    return windows
+  }
+}

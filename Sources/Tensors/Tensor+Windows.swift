@@ -1,0 +1,265 @@
+import Dispatch
+
+/// A height and a width: of a kernel, a stride, a padding, a dilation or an image.
+///
+/// An integer literal means the same value for both: `stride: 2` is `Size2D(2, 2)`.
+public struct Size2D: Equatable, Hashable, Sendable, ExpressibleByIntegerLiteral,
+  CustomStringConvertible
+{
+  /// The size along the height axis (the second-to-last axis of NCHW).
+  public var height: Int
+  /// The size along the width axis (the last axis).
+  public var width: Int
+
+  /// A height and a width.
+  public init(_ height: Int, _ width: Int) { (self.height, self.width) = (height, width) }
+
+  /// The same size along both axes.
+  public init(integerLiteral value: Int) { self.init(value, value) }
+
+  /// `3×3`.
+  public var description: String { "\(height)×\(width)" }
+}
+
+/// The sliding windows of a 2-d convolution or pooling over the last two axes of an NCHW
+/// tensor: the window's size (`kernel`), how far it moves (`stride`), the zeros around the
+/// input (`padding`) and the spacing of its taps (`dilation`).
+public struct Windows2D: Equatable, Sendable, CustomStringConvertible {
+  /// The window's size.
+  public var kernel: Size2D
+  /// The step between windows.
+  public var stride: Size2D
+  /// The rows and columns of padding on each side.
+  public var padding: Size2D
+  /// The step between a window's taps (1: adjacent).
+  public var dilation: Size2D
+
+  /// Windows of `kernel` taps moved by `stride` over the input padded by `padding`.
+  public init(kernel: Size2D, stride: Size2D = 1, padding: Size2D = 0, dilation: Size2D = 1) {
+    (self.kernel, self.stride, self.padding, self.dilation) = (kernel, stride, padding, dilation)
+  }
+
+  /// `kernel 3×3, stride 1×1, padding 1×1, dilation 1×1`.
+  public var description: String {
+    "kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)"
+  }
+
+  // listing: window-count
+  /// The number of positions of a window of `k` taps `d` apart, moved by `s`, along an axis
+  /// of `size` padded by `p` on each side: ⌊(size + 2p − d(k − 1) − 1)/s⌋ + 1.
+  static func positions(
+    along size: Int, kernel k: Int, stride s: Int, padding p: Int, dilation d: Int
+  ) -> Int {
+    // exercise 6.1: The output size of a convolution
+    let span = d * (k - 1) + 1  // from the first tap to the last
+    return (size + 2 * p - span) / s + 1
+    // end exercise 6.1
+  }
+  // end listing: window-count
+
+  /// The number of window positions over an input of `size` (the output's height and width);
+  /// 0 along an axis where the window does not fit at all.
+  public func outputSize(for size: Size2D) -> Size2D {
+    func along(_ n: Int, _ k: Int, _ s: Int, _ p: Int, _ d: Int) -> Int {
+      // Integer division rounds toward zero, which is the floor only when nothing is negative.
+      n + 2 * p < d * (k - 1) + 1
+        ? 0 : Self.positions(along: n, kernel: k, stride: s, padding: p, dilation: d)
+    }
+    return Size2D(
+      along(size.height, kernel.height, stride.height, padding.height, dilation.height),
+      along(size.width, kernel.width, stride.width, padding.width, dilation.width))
+  }
+
+  /// Checks that the windows fit an input of `size`: positive kernel, stride and dilation,
+  /// padding that is not negative, and a (dilated) window no larger than the padded input.
+  public func validate(for size: Size2D, op: String) throws {
+    guard kernel.height > 0, kernel.width > 0, stride.height > 0, stride.width > 0,
+      dilation.height > 0, dilation.width > 0, padding.height >= 0, padding.width >= 0
+    else {
+      throw TensorError(op, "\(self): sizes must be positive (padding not negative)")
+    }
+    let spanH = dilation.height * (kernel.height - 1) + 1
+    let spanW = dilation.width * (kernel.width - 1) + 1
+    guard spanH <= size.height + 2 * padding.height, spanW <= size.width + 2 * padding.width
+    else {
+      throw TensorError(
+        op,
+        "a \(spanH)×\(spanW) window (\(self)) is larger than the padded input "
+          + "\(size.height + 2 * padding.height)×\(size.width + 2 * padding.width)")
+    }
+  }
+}
+
+/// Calls `body(start, count)` on planes `[0, n)`: at once when the work is small, in two
+/// halves on two cores when `n · work` is large (the halves write disjoint planes).
+func inPlaneChunks(_ n: Int, work: Int, _ body: (Int, Int) -> Void) {
+  guard n >= 2, n * work >= parallelThreshold else {
+    body(0, n)
+    return
+  }
+  let half = n / 2
+  withoutActuallyEscaping(body) { body in
+    let run = UncheckedSendable(body)
+    DispatchQueue.concurrentPerform(iterations: 2) { part in
+      part == 0 ? run.value(0, half) : run.value(half, n - half)
+    }
+  }
+}
+
+// listing: unfold-planes
+/// im2col: copies each window of the contiguous planes `source` (`planes` of `size`) into
+/// a column of `out`, laid out `[planes, kh·kw, oh·ow]`; taps in the padding read `pad`.
+func unfoldPlanes<T: TensorScalar>(
+  _ source: UnsafePointer<T>, planes: Int, size: Size2D, _ w: Windows2D, pad: T,
+  into out: UnsafeMutablePointer<T>
+) {
+  let (h, wd) = (size.height, size.width)
+  let o = w.outputSize(for: size)
+  let columns = o.height * o.width
+  let taps = w.kernel.height * w.kernel.width
+  inPlaneChunks(planes, work: taps * columns) { first, count in
+    for plane in first..<(first + count) {
+      let input = source + plane * h * wd
+      for ki in 0..<w.kernel.height {
+        for kj in 0..<w.kernel.width {
+          // Row (ki, kj) of the columns: tap (ki, kj) of every window, window by window.
+          let row = out + (plane * taps + ki * w.kernel.width + kj) * columns
+          // exercise 6.2: im2col, one tap of every window
+          for oy in 0..<o.height {
+            for ox in 0..<o.width {
+              let iy = oy * w.stride.height + ki * w.dilation.height - w.padding.height
+              let ix = ox * w.stride.width + kj * w.dilation.width - w.padding.width
+              let inside = iy >= 0 && iy < h && ix >= 0 && ix < wd
+              row[oy * o.width + ox] = inside ? input[iy * wd + ix] : pad
+            }
+          }
+          // end exercise 6.2
+        }
+      }
+    }
+  }
+}
+// end listing: unfold-planes
+
+/// col2im, the transpose of `unfoldPlanes`: adds each column of `source` (`[planes, kh·kw,
+/// oh·ow]`) back onto the window it came from in the zeroed planes `out` of `size`;
+/// overlapping windows accumulate and taps in the padding are dropped.
+func foldPlanes<T: TensorScalar>(
+  _ source: UnsafePointer<T>, planes: Int, size: Size2D, _ w: Windows2D,
+  into out: UnsafeMutablePointer<T>
+) {
+  let (h, wd) = (size.height, size.width)
+  let o = w.outputSize(for: size)
+  let columns = o.height * o.width
+  let taps = w.kernel.height * w.kernel.width
+  inPlaneChunks(planes, work: taps * columns) { first, count in
+    for plane in first..<(first + count) {
+      let output = out + plane * h * wd
+      for ki in 0..<w.kernel.height {
+        for kj in 0..<w.kernel.width {
+          let row = source + (plane * taps + ki * w.kernel.width + kj) * columns
+          let dy = ki * w.dilation.height - w.padding.height
+          let dx = kj * w.dilation.width - w.padding.width
+          for oy in 0..<o.height {
+            let iy = oy * w.stride.height + dy
+            guard iy >= 0 && iy < h else { continue }
+            let line = row + oy * o.width
+            let outputRow = output + iy * wd
+            for ox in 0..<o.width {
+              let ix = ox * w.stride.width + dx
+              if ix >= 0 && ix < wd { outputRow[ix] += line[ox] }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+extension Tensor {
+  /// The height and width of this NCHW tensor (its last two axes), after checking that it
+  /// is a floating-point tensor of rank 4.
+  package func imageSize(op: String) throws -> Size2D {
+    guard rank == 4, dtype != .int64 else {
+      throw TensorError(op, "expected a [N, C, H, W] float tensor, got \(shape) \(dtype)")
+    }
+    return Size2D(shape[2], shape[3])
+  }
+
+  /// The windows of this `[N, C, H, W]` tensor as columns (im2col), unrecorded:
+  /// `[N, C·kh·kw, oh·ow]`, where a window's taps that fall in the padding read `pad`.
+  package func windowColumns(_ windows: Windows2D, pad: Double = 0, op: String) throws -> Tensor {
+    let size = try imageSize(op: op)
+    try windows.validate(for: size, op: op)
+    let o = windows.outputSize(for: size)
+    let (n, c) = (shape[0], shape[1])
+    let taps = windows.kernel.height * windows.kernel.width
+    let (source, start) = contiguousStorage()
+    return Tensor.make([n, c * taps, o.height * o.width], dtype) { out in
+      func run<T: TensorScalar>(_: T.Type) {
+        unfoldPlanes(
+          UnsafePointer(source.typed(T.self) + start), planes: n * c, size: size, windows,
+          pad: T(pad), into: out.typed(T.self))
+      }
+      switch dtype {
+      case .float32: run(Float.self)
+      case .float64: run(Double.self)
+      case .int64: integerArithmetic(op)
+      }
+    }
+  }
+
+  /// The transpose of `windowColumns`, unrecorded: columns `[N, C·kh·kw, oh·ow]` added back
+  /// onto `[N, C, H, W]` of `size`.
+  package func foldedColumns(_ windows: Windows2D, into size: Size2D, op: String) throws -> Tensor {
+    try windows.validate(for: size, op: op)
+    let o = windows.outputSize(for: size)
+    let taps = windows.kernel.height * windows.kernel.width
+    guard rank == 3, dtype != .int64, shape[1] % taps == 0, shape[2] == o.height * o.width
+    else {
+      throw TensorError(
+        op,
+        "columns \(shape) \(dtype) do not fit \(windows) over \(size) "
+          + "(expected [N, C·\(taps), \(o.height * o.width)])")
+    }
+    let (n, c) = (shape[0], shape[1] / taps)
+    let (source, start) = contiguousStorage()
+    let result = Tensor.zeros([n, c, size.height, size.width], dtype: dtype)
+    func run<T: TensorScalar>(_: T.Type) {
+      foldPlanes(
+        UnsafePointer(source.typed(T.self) + start), planes: n * c, size: size, windows,
+        into: result.storage.typed(T.self))
+    }
+    switch dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    case .int64: integerArithmetic(op)
+    }
+    return result
+  }
+
+  /// The sliding windows of this `[N, C, H, W]` tensor as columns — im2col, PyTorch's
+  /// `F.unfold`: `[N, C·kh·kw, oh·ow]`, column `l` holding window `l`'s taps channel by
+  /// channel, zero in the padding.
+  ///
+  /// A linear operation; its transpose is `folded(_:into:)`, which adds each column back
+  /// onto its window. A convolution is one matrix product with these columns.
+  public func unfolded(_ windows: Windows2D) throws -> Tensor {
+    let size = try imageSize(op: "unfold")
+    return try Tensor.linear(
+      "unfold", [self], apply: { try $0[0].windowColumns(windows, op: "unfold") },
+      transpose: { g in [try g.folded(windows, into: size)] })
+  }
+
+  /// Columns `[N, C·kh·kw, oh·ow]` added back onto the windows of an `[N, C, H, W]` image of
+  /// `size` — col2im, PyTorch's `F.fold`: where windows overlap their taps add up, and taps
+  /// in the padding are dropped.
+  ///
+  /// The transpose of `unfolded(_:)`, and linear too: each is the other's VJP.
+  public func folded(_ windows: Windows2D, into size: Size2D) throws -> Tensor {
+    try Tensor.linear(
+      "fold", [self],
+      apply: { try $0[0].foldedColumns(windows, into: size, op: "fold") },
+      transpose: { g in [try g.unfolded(windows)] })
+  }
+}
