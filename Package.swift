@@ -132,7 +132,11 @@ let package = Package(
     .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
     .testTarget(name: "CNNTests", dependencies: ["CNN", "TestSupport"]),
     .testTarget(name: "BookKitTests", dependencies: ["BookKit"]),
-    .testTarget(name: "ChapterSupportTests", dependencies: ["ChapterSupport"]),
+    .testTarget(
+      name: "ChapterSupportTests",
+      dependencies: [
+        "ChapterSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     // The README's examples: compiled against the public products, run as tests.
     .testTarget(name: "ExamplesTests", dependencies: ["NN", "Scalar"]),
   ]

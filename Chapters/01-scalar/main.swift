@@ -7,9 +7,8 @@ import Scalar
 /// Chapter 1's program: a graph you can read, then a small network that learns.
 @main
 struct Chapter1: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "ch01-scalar",
-    abstract: "Chapter 1: scalar reverse-mode autodiff, from one neuron to a trained MLP.")
+  static let configuration = CommandConfiguration.chapter(
+    "Chapter 1: scalar reverse-mode autodiff, from one neuron to a trained MLP.")
 
   @OptionGroup var options: ChapterOptions
 

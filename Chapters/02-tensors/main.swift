@@ -9,9 +9,8 @@ import Tensors
 /// linear regression trained with them.
 @main
 struct Chapter2: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "ch02-tensors",
-    abstract: "Chapter 2: tensors, strides and views, the tape, gradcheck, linear regression.")
+  static let configuration = CommandConfiguration.chapter(
+    "Chapter 2: tensors, strides and views, the tape, gradcheck, linear regression.")
 
   @OptionGroup var options: ChapterOptions
 

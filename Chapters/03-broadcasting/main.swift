@@ -9,9 +9,8 @@ import Scalar
 /// whose bias and feature scaling broadcast.
 @main
 struct Chapter3: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "ch03-broadcasting",
-    abstract: "Chapter 3: broadcasting, expand and sum(toShape:), logistic regression.")
+  static let configuration = CommandConfiguration.chapter(
+    "Chapter 3: broadcasting, expand and sum(toShape:), logistic regression.")
 
   @OptionGroup var options: ChapterOptions
 

@@ -9,9 +9,8 @@ import Scalar
 /// method with conjugate gradients against gradient descent.
 @main
 struct Chapter4: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "ch04-higher-order",
-    abstract: "Chapter 4: higher-order gradients, hvp, Newton-CG.")
+  static let configuration = CommandConfiguration.chapter(
+    "Chapter 4: higher-order gradients, hvp, Newton-CG.")
 
   @OptionGroup var options: ChapterOptions
 

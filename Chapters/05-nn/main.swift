@@ -8,9 +8,8 @@ import Scalar
 /// Chapter 5's program: the classics with modules and optimizers, then an MLP on MNIST.
 @main
 struct Chapter5: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "ch05-nn",
-    abstract: "Chapter 5: modules, losses, optimizers, an MLP on MNIST.")
+  static let configuration = CommandConfiguration.chapter(
+    "Chapter 5: modules, losses, optimizers, an MLP on MNIST.")
 
   @OptionGroup var options: ChapterOptions
 
@@ -144,18 +143,9 @@ struct Chapter5: ParsableCommand {
       "\(model.parameterCount) parameters: \(model.namedParameters().map(\.name).joined(separator: ", "))"
     )
 
-    var curve = SVGPlot(
-      title: "MLP on MNIST: training loss and test accuracy", xLabel: "step", yLabel: "")
-    let smoothed = losses.indices.map { i in
-      (
-        x: Double(i + 1),
-        y: losses[Swift.max(0, i - 9)...i].reduce(0, +) / Double(Swift.min(i + 1, 10))
-      )
-    }
-    curve.lines = [
-      .init(points: smoothed, color: "#d62728", label: "training loss (mean of 10 steps)"),
-      .init(points: accuracies, color: "#1f77b4", label: "test accuracy"),
-    ]
+    let curve = SVGPlot.trainingCurve(
+      title: "MLP on MNIST: training loss and test accuracy", losses: losses, accuracies: accuracies
+    )
     try curve.write(to: "\(options.outputFolder)/training.svg")
     print("wrote \(options.outputFolder)/training.svg")
 

@@ -9,9 +9,8 @@ import Scalar
 /// receptive field measured by backward, then the seed's CNN on MNIST.
 @main
 struct Chapter6: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "ch06-cnn",
-    abstract: "Chapter 6: convolutions, pooling, batch norm, a CNN on MNIST.")
+  static let configuration = CommandConfiguration.chapter(
+    "Chapter 6: convolutions, pooling, batch norm, a CNN on MNIST.")
 
   @OptionGroup var options: ChapterOptions
 
@@ -188,18 +187,9 @@ struct Chapter6: ParsableCommand {
       images: images, columns: 9, cellSize: 64
     ).write(to: "\(folder)/feature-maps.svg")
 
-    var curve = SVGPlot(
-      title: "CNN on MNIST: training loss and test accuracy", xLabel: "step", yLabel: "")
-    let smoothed = losses.indices.map { i in
-      (
-        x: Double(i + 1),
-        y: losses[Swift.max(0, i - 9)...i].reduce(0, +) / Double(Swift.min(i + 1, 10))
-      )
-    }
-    curve.lines = [
-      .init(points: smoothed, color: "#d62728", label: "training loss (mean of 10 steps)"),
-      .init(points: accuracies, color: "#1f77b4", label: "test accuracy"),
-    ]
+    let curve = SVGPlot.trainingCurve(
+      title: "CNN on MNIST: training loss and test accuracy", losses: losses, accuracies: accuracies
+    )
     try curve.write(to: "\(folder)/training.svg")
     print("wrote \(folder)/filters.svg, feature-maps.svg and training.svg")
   }

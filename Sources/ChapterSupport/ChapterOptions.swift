@@ -34,3 +34,13 @@ public struct ChapterOptions: ParsableArguments {
     return name.hasPrefix("ch") ? String(name.dropFirst(2)) : name
   }
 }
+
+extension CommandConfiguration {
+  /// A chapter program's configuration: named after the program itself (`ch01-scalar`,
+  /// whatever folder it runs from), so a chapter writes only what it does.
+  public static func chapter(_ abstract: String) -> CommandConfiguration {
+    CommandConfiguration(
+      commandName: URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent,
+      abstract: abstract)
+  }
+}

@@ -80,6 +80,25 @@ public struct SVGPlot: SVGFigure {
     self.yLabel = yLabel
   }
 
+  /// A training run's curve: each step's loss, smoothed over the last 10 steps, and the test
+  /// accuracy at the steps it was measured, against the step.
+  public static func trainingCurve(
+    title: String, losses: [Double], accuracies: [(x: Double, y: Double)]
+  ) -> SVGPlot {
+    var curve = SVGPlot(title: title, xLabel: "step", yLabel: "")
+    let smoothed = losses.indices.map { i in
+      (
+        x: Double(i + 1),
+        y: losses[Swift.max(0, i - 9)...i].reduce(0, +) / Double(Swift.min(i + 1, 10))
+      )
+    }
+    curve.lines = [
+      .init(points: smoothed, color: "#d62728", label: "training loss (mean of 10 steps)"),
+      .init(points: accuracies, color: "#1f77b4", label: "test accuracy"),
+    ]
+    return curve
+  }
+
   /// The SVG document.
   public func svg() -> String {
     let left = 64.0, right = 20.0, top = 36.0, bottom = 48.0

@@ -222,12 +222,6 @@ struct Ch06Ex4ConvVJP {
 
 @Suite("Exercise 6.5: max pooling as routing")
 struct Ch06Ex5MaxPool {
-  func image(_ values: [Double], _ h: Int, _ w: Int) throws -> Tensor {
-    let x = try Tensor(values, shape: [1, 1, h, w], dtype: .float64)
-    x.requiresGrad = true
-    return x
-  }
-
   @Test("the window's maximum, and its gradient goes to that element alone")
   func routing() throws {
     let x = try image([1, 5, 2, 0, 3, 4, 8, 1, 0, -1, -2, -3, 7, 2, 6, 9], 4, 4)

@@ -2,14 +2,15 @@ import CNN
 import TestSupport
 import Testing
 
+/// A one-channel `h × w` Float64 image of `values` that requires a gradient.
+func image(_ values: [Double], _ h: Int, _ w: Int) throws -> Tensor {
+  let x = try Tensor(values, shape: [1, 1, h, w], dtype: .float64)
+  x.requiresGrad = true
+  return x
+}
+
 @Suite("Pooling: max routes the gradient, average spreads it")
 struct PoolingTests {
-  func image(_ values: [Double], _ h: Int, _ w: Int) throws -> Tensor {
-    let x = try Tensor(values, shape: [1, 1, h, w], dtype: .float64)
-    x.requiresGrad = true
-    return x
-  }
-
   @Test("max pooling picks each window's maximum; the gradient goes to it alone")
   func maxValuesAndRouting() throws {
     let x = try image([1, 5, 2, 0, 3, 4, 8, 1, 0, -1, -2, -3, 7, 2, 6, 9], 4, 4)

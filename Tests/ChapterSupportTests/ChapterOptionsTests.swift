@@ -1,3 +1,5 @@
+import ArgumentParser
+import Foundation
 import Testing
 
 @testable import ChapterSupport
@@ -16,5 +18,14 @@ struct ChapterOptionsTests {
   func defaultFolder() {
     #expect(ChapterOptions.chapterFolder(program: "/x/release/ch02-tensors") == "02-tensors")
     #expect(ChapterOptions.chapterFolder(program: "ch05-nn") == "05-nn")
+  }
+
+  @Test("a chapter's command is named after its program")
+  func commandName() {
+    let configuration = CommandConfiguration.chapter("Chapter 9: a test.")
+    #expect(configuration.abstract == "Chapter 9: a test.")
+    #expect(
+      configuration.commandName
+        == URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent)
   }
 }
