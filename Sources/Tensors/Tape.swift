@@ -72,11 +72,43 @@ final class TapeNode {
   /// The longest chain of recorded operations below this one.
   let depth: Int
 
+  /// The sum of the inputs' storage versions when recorded. Versions only grow, so the sum
+  /// changes exactly when some input was changed in place (kept as one number: no array per
+  /// node on the hot path).
+  let savedVersions: Int
+  /// Whether the VJP reads the inputs' values (false for a linear operation, whose
+  /// transpose reads none: changing its inputs later is harmless).
+  var readsInputs = true
+
   init(op: String, inputs: [Tensor], vjp: @escaping (Tensor) throws -> [Tensor?]) {
     self.op = op
     self.inputs = inputs
     self.vjp = vjp
-    depth = 1 + (inputs.lazy.compactMap { $0.node?.depth }.max() ?? 0)
+    var depth = 0
+    var versions = 0
+    for input in inputs {
+      if let node = input.node, node.depth > depth { depth = node.depth }
+      versions &+= input.storage.version
+    }
+    self.depth = depth + 1
+    savedVersions = versions
+  }
+
+  /// Throws when an input the VJP reads was changed in place since it was recorded: the
+  /// gradient would be computed from the new values, silently wrong.
+  func checkSavedInputs() throws {
+    guard readsInputs else { return }
+    var versions = 0
+    for input in inputs { versions &+= input.storage.version }
+    guard versions != savedVersions else { return }
+    // Name a suspect: an input whose storage has been changed in place at all.
+    let suspect = inputs.indices.first { inputs[$0].storage.version > 0 } ?? 0
+    throw TensorError(
+      "backward",
+      "an input of \(op) was modified in place after it was saved for the backward of \(op) "
+        + "(input \(suspect), \(describe(inputs[suspect].shape)) \(inputs[suspect].dtype), has "
+        + "been changed in place): update tensors after backward(), or run the forward pass "
+        + "again")
   }
 
   /// Frees a deep tape without one nested call per operation (which would overflow the
@@ -163,10 +195,18 @@ extension Tensor {
         op, inputs,
         jvp: { tangents, _ in
           try apply(zip(tangents, inputs).map { tangentOrZeros($0, $1) })
-        }, vjp: transpose)
+        }, vjp: transpose
+      ).readingNoInputs()
     }
     // end since chapter 4
-    return value.recorded(op, inputs, vjp: transpose)
+    return value.recorded(op, inputs, vjp: transpose).readingNoInputs()
+  }
+
+  /// This result, its node marked as one whose VJP reads no input values (a linear map's
+  /// transpose depends only on shapes), so changing an input in place later is allowed.
+  func readingNoInputs() -> Tensor {
+    node?.readsInputs = false
+    return self
   }
   // end listing: linear-operation
 
@@ -268,6 +308,7 @@ extension Tensor {
         tensor.pendingGrad = nil
         try receive(tensor, grad)
         guard let node = tensor.node else { continue }
+        try node.checkSavedInputs()  // no input changed in place since it was recorded
         let inputGrads = try node.vjp(grad)
         for (input, inputGrad) in zip(node.inputs, inputGrads) {
           guard input.requiresGrad, let inputGrad else { continue }

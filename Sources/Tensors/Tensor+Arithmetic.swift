@@ -160,7 +160,7 @@ extension Tensor {
       // since chapter 4: forward mode
       jvp: { t, _ in t[0] }
       // end since chapter 4
-    ) { g in [g] }
+    ) { g in [g] }.readingNoInputs()  // the VJP reads no value of t
   }
   /// `2 + t`.
   public static func + (lhs: Double, rhs: Tensor) -> Tensor { rhs + lhs }

@@ -48,6 +48,7 @@ extension Tensor {
           + "\(describe(gradient.shape)) \(gradient.dtype) and \(state.count) state buffers "
           + state.map { "\(describe($0.shape)) \($0.dtype)" }.joined(separator: ", "))
     }
+    storage.version &+= 1  // the update changes the elements in place
   }
 
   @inlinable
@@ -104,6 +105,7 @@ extension Tensor {
   /// and unrecorded: a bias, without a broadcast copy.
   package func addToEveryRow(_ vector: Tensor) {
     precondition(isContiguous && shape.last == vector.count && dtype == vector.dtype)
+    storage.version &+= 1
     let n = vector.count
     let rows = count / Swift.max(n, 1)
     let (b, start) = vector.contiguousStorage()

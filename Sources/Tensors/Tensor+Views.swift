@@ -221,6 +221,7 @@ extension Tensor {
   /// Copies `source`'s elements into this view (same shape and dtype); not recorded.
   func assign(from source: Tensor) {
     precondition(source.shape == shape && source.dtype == dtype)
+    storage.version &+= 1
     let (src, start) = source.contiguousStorage()
     switch dtype {
     case .float32:
@@ -243,8 +244,9 @@ extension Tensor {
   /// Overwrites this tensor's elements with `newValue`'s, in place and unrecorded.
   ///
   /// For parameter updates: the tensor keeps its identity, its `grad` and its place in a
-  /// model. Every view of the same storage sees the change, and so would a tape that still
-  /// holds this tensor — update after `backward()`, not between forward and backward.
+  /// model. Every view of the same storage sees the change. Update after `backward()`: a tape
+  /// that recorded this tensor (or a view of its storage) for a backward that reads it now
+  /// refuses to run, since it would compute from the new values.
   public func update(to newValue: Tensor) throws {
     guard newValue.shape == shape, newValue.dtype == dtype else {
       throw TensorError(

@@ -48,6 +48,10 @@ public final class TensorStorage: @unchecked Sendable {
   public let count: Int
   /// The element type.
   public let dtype: DType
+  /// How many times the elements were changed in place (`update(to:)`, an optimizer's step):
+  /// a recorded operation remembers it for the inputs its backward reads, and backward
+  /// refuses to compute from values changed since (PyTorch's version counter).
+  public internal(set) var version = 0
 
   /// Allocates `count` elements of `dtype`, set to zero unless `zeroed` is false (for
   /// kernels that write every element).

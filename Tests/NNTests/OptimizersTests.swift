@@ -43,3 +43,17 @@ struct OptimizersTests {
     #expect([0, 9, 10, 25].map(schedule.learningRate(at:)) == [1, 1, 0.5, 0.25])
   }
 }
+
+@Suite("An optimizer's step under a live tape")
+struct StepUnderTapeTests {
+  @Test("a step between forward and backward makes backward throw instead of using new values")
+  func stepBeforeBackward() throws {
+    let x = Tensor([1, -2, 3], dtype: .float64)
+    x.requiresGrad = true
+    let loss = try (x * x).sum()
+    x.grad = Tensor([1, 1, 1], dtype: .float64)
+    try SGD([x], learningRate: 0.1).step()
+    let error = #expect(throws: TensorError.self) { try loss.backward() }
+    #expect(error?.description.contains("modified in place") == true)
+  }
+}

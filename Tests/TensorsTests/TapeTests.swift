@@ -127,3 +127,55 @@ struct StorageTests {
     #expect(TensorStorage.Statistics.liveBytes >= count * 4)
   }
 }
+
+@Suite("In-place updates under a live tape: version counters")
+struct VersionTests {
+  func leaf(_ values: [Double]) throws -> Tensor {
+    let x = try Tensor(values, shape: [values.count], dtype: .float64)
+    x.requiresGrad = true
+    return x
+  }
+
+  @Test("changing x in place between forward and backward is an error naming the op")
+  func updatedAfterRecording() throws {
+    let x = try leaf([1, 2, 3])
+    let loss = try x.multiplied(by: x).sum()
+    try x.update(to: Tensor([10, 20, 30], shape: [3], dtype: .float64))
+    let error = #expect(throws: TensorError.self) { try loss.backward() }
+    #expect(error?.description.contains("modified in place") == true)
+    #expect(error?.description.contains("backward of multiply") == true)
+    #expect(x.grad == nil)
+  }
+
+  @Test("a write through a view of the same storage counts too")
+  func throughAView() throws {
+    let x = try leaf([1, 2, 3, 4])
+    let loss = x.exp().sum()
+    try x.sliced(axis: 0, 1..<3).update(to: Tensor([0, 0], shape: [2], dtype: .float64))
+    #expect(throws: TensorError.self) { try loss.backward() }
+  }
+
+  @Test("linear operations read no values: changing their input is allowed, the gradient right")
+  func linearIsAllowed() throws {
+    let x = try leaf([1, 2, 3])
+    let loss = try (x + 1).reshaped([3, 1]).sum()
+    try x.update(to: Tensor([7, 8, 9], shape: [3], dtype: .float64))
+    try loss.backward()
+    #expect(x.grad?.scalars == [1, 1, 1])
+  }
+
+  @Test("reading without recording does not bump; after backward, updating and a new pass work")
+  func readsAndTheUsualOrder() throws {
+    let x = try leaf([1, 2, 3])
+    let before = x.storage.version
+    _ = withoutGrad { x * 2 }
+    #expect(x.storage.version == before)
+    try x.multiplied(by: x).sum().backward()
+    #expect(x.grad?.scalars == [2, 4, 6])
+    try x.update(to: Tensor([2, 2, 2], shape: [3], dtype: .float64))
+    #expect(x.storage.version == before + 1)
+    x.zeroGrad()
+    try x.multiplied(by: x).sum().backward()
+    #expect(x.grad?.scalars == [4, 4, 4])
+  }
+}
