@@ -7,6 +7,8 @@ public enum Reduction: Sendable {
   case mean
   /// The total.
   case sum
+  /// No reduction: one loss per sample, in the samples' shape (PyTorch's `'none'`).
+  case unreduced
 }
 
 // listing: mse
@@ -22,13 +24,18 @@ public func mseLoss(_ prediction: Tensor, _ target: Tensor, reduction: Reduction
   }
   let difference = try prediction - target
   let squares = try difference * difference
-  return reduction == .mean ? squares.mean() : squares.sum()
+  switch reduction {
+  case .mean: return squares.mean()
+  case .sum: return squares.sum()
+  case .unreduced: return squares
+  }
 }
 // end listing: mse
 
 // listing: cross-entropy
 /// Cross-entropy of `logits` (`[n, classes]`, unnormalized) against integer class
-/// `targets`, fused: −log softmax(z)[y] = logsumexp(z) − z[y], averaged (or summed).
+/// `targets`, fused: −log softmax(z)[y] = logsumexp(z) − z[y], averaged (or summed, or one
+/// per row with `.unreduced`).
 ///
 /// The forward pass is one loop per row around the row's maximum, so logits of ±1000 give
 /// exact finite losses; the gradient is (softmax(z) − onehot(y)) · g / n, written with
@@ -47,40 +54,63 @@ public func crossEntropy(logits: Tensor, targets: [Int], reduction: Reduction = 
     throw TensorError(
       "crossEntropy", "target \(bad) is not a class of logits \(logits.shape) (0..<\(classes))")
   }
-  let scale = reduction == .mean ? 1 / Double(Swift.max(n, 1)) : 1
-  let total = rowLosses(logits, targets)
-  let loss = Tensor(scalar: total * scale, dtype: logits.dtype)
+  let losses = rowLosses(logits, targets)
   let residual = {  // softmax(z) − onehot(y), built only when a derivative is asked for
     try logits.softmax(axis: 1) - .oneHot(targets, classes: classes, dtype: logits.dtype)
   }
+  guard reduction != .unreduced else {
+    // One loss per row; row i's gradient is its residual times g[i].
+    return try Tensor(losses, shape: [n], dtype: logits.dtype).recorded(
+      "crossEntropy", [logits],
+      jvp: { t, _ in try (residual() * t[0]!).sum(axes: [1]) }
+    ) { g in [try residual() * g.reshaped([n, 1])] }
+  }
+  let scale = reduction == .mean ? 1 / Double(Swift.max(n, 1)) : 1
+  let loss = Tensor(scalar: losses.reduce(0, +) * scale, dtype: logits.dtype)
   return loss.recorded(
     "crossEntropy", [logits], jvp: { t, _ in try (residual() * t[0]!).sum() * scale }
   ) { g in [try residual() * (g * scale)] }
 }
 
-/// Σ over rows of logsumexp(row) − row[target], each row taken around its maximum.
-func rowLosses(_ logits: Tensor, _ targets: [Int]) -> Double {
-  var total = 0.0
+/// logsumexp(row) − row[target] for each row, taken around the row's maximum.
+func rowLosses(_ logits: Tensor, _ targets: [Int]) -> [Double] {
+  var losses: [Double] = []
+  losses.reserveCapacity(targets.count)
   logits.forEachRow { i, row in
     let target = targets[i]
+    var total = 0.0
     // exercise 5.2: Cross-entropy with log-sum-exp
     let m = row.max() ?? 0
     var sum = 0.0
     for value in row { sum += Foundation.exp(value - m) }
     total += m + Foundation.log(sum) - row[target]
     // end exercise 5.2
+    losses.append(total)
   }
-  return total
+  return losses
 }
 // end listing: cross-entropy
 
-/// Cross-entropy of `logits` (`[n, classes]`) against class `targets` held in a 1-d int64
-/// tensor of `n` elements.
+/// Cross-entropy of `logits` of shape `[…, classes]` (the class axis last, as a language
+/// model's `[batch, time, vocabulary]`) against an int64 tensor of class `targets` of the
+/// leading shape `[…]`; `.unreduced` gives one loss per target, in that shape.
 public func crossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction = .mean)
   throws -> Tensor
 {
-  try crossEntropy(
-    logits: logits, targets: targets.indexList("crossEntropy"), reduction: reduction)
+  guard targets.dtype == .int64, logits.rank >= 1,
+    Array(logits.shape.dropLast()) == targets.shape
+  else {
+    throw TensorError(
+      "crossEntropy",
+      "logits of shape \(logits.shape) against targets of shape \(targets.shape) "
+        + "\(targets.dtype) (expected int64 targets of the logits' shape without its last, "
+        + "class axis)")
+  }
+  let classes = logits.shape.last!
+  let flat = try crossEntropy(
+    logits: logits.reshaped([targets.count, classes]), targets: targets.integers(),
+    reduction: reduction)
+  return reduction == .unreduced ? try flat.reshaped(targets.shape) : flat
 }
 
 extension Tensor {
@@ -134,7 +164,11 @@ public func binaryCrossEntropy(
       "binaryCrossEntropy", "logits \(logits.shape) and targets \(targets.shape) differ")
   }
   let losses = try logits.softplus() - targets * logits
-  return reduction == .mean ? losses.mean() : losses.sum()
+  switch reduction {
+  case .mean: return losses.mean()
+  case .sum: return losses.sum()
+  case .unreduced: return losses
+  }
 }
 
 /// Σ |p| over every element of `parameters`: the lasso penalty, which drives weights to

@@ -84,6 +84,11 @@ var opTable: [OpRow] {
     OpRow("crossEntropy", [sample([3, 4], seed: 8)]) {
       try crossEntropy(logits: $0[0], targets: [3, 0, 1])
     },
+    OpRow("crossEntropy", [sample([2, 2, 4], seed: 8)]) {  // unreduced, class axis last
+      try crossEntropy(
+        logits: $0[0], targets: Tensor(integers: [3, 0, 1, 1], shape: [2, 2]),
+        reduction: .unreduced)
+    },
     OpRow("gather", [sample([2, 3, 2], seed: 9)]) {
       try $0[0].gathered(axis: 1, Tensor(integers: [2, 0, 2, 1, -1, 1, 0, 0], shape: [2, 2, 2]))
     },

@@ -28,6 +28,54 @@ struct LossesTests {
     #expect(allClose(forward?.scalars ?? [], fallback.scalars, tolerance: 1e-12))
   }
 
+  @Test("unreduced: one loss per row, each row's gradient scaled by its own cotangent")
+  func unreduced() throws {
+    let z = sample([3, 4])
+    let targets = [3, 0, 1]
+    let rows = try crossEntropy(logits: z, targets: targets, reduction: .unreduced)
+    #expect(rows.shape == [3])
+    for i in 0..<3 {
+      let single = try crossEntropy(
+        logits: z.sliced(axis: 0, i..<(i + 1)), targets: [targets[i]], reduction: .sum)
+      #expect(Swift.abs(rows.scalars[i] - single.scalars[0]) < 1e-14)
+    }
+    #expect(
+      Swift.abs(
+        rows.scalars.reduce(0, +) / 3 - (try crossEntropy(logits: z, targets: targets).item()))
+        < 1e-14)
+    let f = { (t: [Tensor]) in
+      try crossEntropy(logits: t[0], targets: targets, reduction: .unreduced)
+    }
+    #expect(try gradcheck(f, inputs: [z]).passed)
+    let w = sample([3], seed: 0.8)
+    #expect(try gradgradcheck({ try (f([$0]) * w).sum() }, at: z) < 1e-6)
+    let v = sample([3, 4], seed: 2.1)
+    let forward = try #require(try forwardJVP({ try f([$0]) }, at: z, tangent: v))
+    #expect(
+      allClose(
+        forward.scalars, try jvpByDoubleVJP({ try f([$0]) }, at: z, tangent: v).scalars,
+        tolerance: 1e-12))
+  }
+
+  @Test("logits [batch, time, classes] against int64 targets [batch, time], as a language model")
+  func sequenceTargets() throws {
+    let z = sample([2, 3, 5])
+    let targets = try Tensor(integers: [4, 0, 2, 1, 1, 3], shape: [2, 3])
+    let flat = try crossEntropy(logits: z.reshaped([6, 5]), targets: [4, 0, 2, 1, 1, 3])
+    #expect(try crossEntropy(logits: z, targets: targets).scalars == flat.scalars)
+    let each = try crossEntropy(logits: z, targets: targets, reduction: .unreduced)
+    #expect(each.shape == [2, 3])
+    #expect(
+      try gradcheck({ try crossEntropy(logits: $0[0], targets: targets) }, inputs: [z]).passed)
+    #expect(throws: TensorError.self) {  // targets of the wrong leading shape
+      try crossEntropy(logits: z, targets: Tensor(integers: [1, 2, 3], shape: [3]))
+    }
+    #expect(throws: TensorError.self) {  // a class out of range
+      try crossEntropy(logits: z, targets: Tensor(integers: [5, 0, 0, 0, 0, 0], shape: [2, 3]))
+    }
+    #expect(try mseLoss(z, z * 2, reduction: .unreduced).shape == [2, 3, 5])
+  }
+
   @Test("targets in an int64 tensor give the loss, gradient and accuracy of a target list")
   func integerTargets() throws {
     let z = try Tensor([0.2, -1, 3, 0.5, 0.1, -0.4], shape: [2, 3], dtype: .float64)
@@ -42,7 +90,7 @@ struct LossesTests {
     #expect(try accuracy(logits: z, targets: Tensor(integers: [2, 1])) == 0.5)
     #expect {
       try crossEntropy(logits: z, targets: Tensor([2, 0]))
-    } throws: { "\($0)".hasPrefix("crossEntropy: indices must be a 1-d int64 tensor") }
+    } throws: { "\($0)".hasPrefix("crossEntropy: logits of shape [2, 3] against targets") }
     #expect {
       try crossEntropy(logits: z, targets: Tensor(integers: [2, 3]))
     } throws: { "\($0)".contains("target 3 is not a class") }
