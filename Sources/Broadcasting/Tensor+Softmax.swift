@@ -7,6 +7,7 @@ extension Tensor {
   /// (detached): the result does not depend on it, and its gradient through `max` would be
   /// exactly zero anyway.
   public func softmax(axis: Int = -1) throws -> Tensor {
+    if try isEmpty(along: axis, op: "softmax") { return self * 1 }  // empty in, empty out
     // exercise 3.6: A stable softmax
     let shifted = try self - max(axes: [axis], keepingAxes: true).detach()
     let e = shifted.exp()
@@ -18,6 +19,7 @@ extension Tensor {
   // listing: log-softmax
   /// log softmax along `axis`: x − log Σ eˣ, with the log-sum-exp taken around the maximum.
   public func logSoftmax(axis: Int = -1) throws -> Tensor {
+    if try isEmpty(along: axis, op: "logSoftmax") { return self * 1 }  // empty in, empty out
     // exercise 3.7: log-softmax with log-sum-exp
     let m = try max(axes: [axis], keepingAxes: true).detach()
     let shifted = try self - m
@@ -25,6 +27,34 @@ extension Tensor {
     // end exercise 3.7
   }
   // end listing: log-softmax
+
+  /// Whether `axis` has no elements (an axis out of range is an error naming `op`).
+  func isEmpty(along axis: Int, op: String) throws -> Bool {
+    let a = axis < 0 ? axis + rank : axis
+    guard a >= 0 && a < rank else {
+      throw TensorError(op, "axis \(axis) is out of range for shape \(describeShape(shape))")
+    }
+    return shape[a] == 0
+  }
+
+  /// The variance along `axes` (all when nil): the mean squared deviation from the mean,
+  /// divided by n − 1 when `unbiased` (PyTorch's default, Bessel's correction) or by n.
+  public func variance(axes: [Int]? = nil, keepingAxes: Bool = false, unbiased: Bool = true)
+    throws -> Tensor
+  {
+    let kept = try mean(axes: axes, keepingAxes: true)
+    let centered = try self - kept
+    let squares = try (centered * centered).sum(axes: axes, keepingAxes: keepingAxes)
+    let n = count / Swift.max(kept.count, 1)
+    return squares * (1 / Double(unbiased ? n - 1 : n))
+  }
+
+  /// The standard deviation along `axes`: the square root of `variance`.
+  public func standardDeviation(
+    axes: [Int]? = nil, keepingAxes: Bool = false, unbiased: Bool = true
+  ) throws -> Tensor {
+    try variance(axes: axes, keepingAxes: keepingAxes, unbiased: unbiased).sqrt()
+  }
 }
 
 // listing: pairwise-distances

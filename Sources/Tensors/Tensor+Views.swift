@@ -181,6 +181,32 @@ extension Tensor {
     ) { g in [g] }
   }
 
+  /// A view without the size-1 `axes` (negative counts from the end), or without every
+  /// size-1 axis when `axes` is nil; an axis that is not of size 1 is an error naming it.
+  public func squeezed(_ axes: [Int]? = nil) throws -> Tensor {
+    let removed =
+      try axes.map { try Set($0.map { try normalizedAxis($0, op: "squeeze") }) }
+      ?? Set(shape.indices.filter { shape[$0] == 1 })
+    if let bad = removed.sorted().first(where: { shape[$0] != 1 }) {
+      throw TensorError(
+        "squeeze", "axis \(bad) of shape \(describe(shape)) has size \(shape[bad]), not 1")
+    }
+    return try reshaped(shape.indices.filter { !removed.contains($0) }.map { shape[$0] })
+  }
+
+  /// A view with the axes `start...end` (negative counts from the end) merged into one:
+  /// `[N, C, H, W].flattened(from: 1)` is `[N, C·H·W]`.
+  public func flattened(from start: Int = 0, to end: Int = -1) throws -> Tensor {
+    guard rank > 0 else { return try reshaped([1]) }
+    let (a, b) = (try normalizedAxis(start, op: "flatten"), try normalizedAxis(end, op: "flatten"))
+    guard a <= b else {
+      throw TensorError(
+        "flatten", "start axis \(start) comes after end axis \(end) in shape \(describe(shape))")
+    }
+    let merged = shape[a...b].reduce(1, *)
+    return try reshaped(Array(shape[..<a]) + [merged] + Array(shape[(b + 1)...]))
+  }
+
   /// A view with a new axis of size 1 at `axis`.
   public func unsqueezed(_ axis: Int) throws -> Tensor {
     let a = axis < 0 ? axis + rank + 1 : axis

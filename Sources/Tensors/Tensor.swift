@@ -197,6 +197,12 @@ extension Tensor {
     full(shape, 1, dtype: dtype)
   }
 
+  /// Zeros of `other`'s shape and dtype (PyTorch's `zeros_like`).
+  public static func zeros(like other: Tensor) -> Tensor { zeros(other.shape, dtype: other.dtype) }
+
+  /// Ones of `other`'s shape and dtype (PyTorch's `ones_like`).
+  public static func ones(like other: Tensor) -> Tensor { ones(other.shape, dtype: other.dtype) }
+
   /// `start, start + step, …` up to but not including `end` (integers, for `int64`).
   public static func arange(
     _ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32

@@ -149,3 +149,33 @@ struct BroadcastMemoryTests {
     #expect(log.bytes == 1000 * 1000 * 4, "allocated \(log.bytes) bytes")
   }
 }
+
+@Suite("Statistics and empty axes")
+struct StatisticsTests {
+  @Test("variance and standard deviation, unbiased by default, against their definitions")
+  func varianceAndDeviation() throws {
+    let x = try Tensor([1, 2, 4, 7, 0, -2], shape: [2, 3], dtype: .float64)
+    // Rows: means 7/3 and 5/3; squared deviations summed 42/9 and 402/9.
+    let rows = try x.variance(axes: [1])
+    #expect(allClose(rows.scalars, [42.0 / 9 / 2, 402.0 / 9 / 2], tolerance: 1e-14))
+    let biased = try x.variance(axes: [1], keepingAxes: true, unbiased: false)
+    #expect(biased.shape == [2, 1])
+    #expect(allClose(biased.scalars, [42.0 / 9 / 3, 402.0 / 9 / 3], tolerance: 1e-14))
+    let all = try x.standardDeviation()
+    let values = x.scalars
+    let mean = values.reduce(0, +) / 6
+    let expected = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 5).squareRoot()
+    #expect(Swift.abs(try all.item() - expected) < 1e-14)
+    #expect(
+      try gradcheck({ try $0[0].standardDeviation(axes: [0], unbiased: false) }, inputs: [x])
+        .passed)
+  }
+
+  @Test("softmax and log-softmax over an empty axis are empty, not an error")
+  func emptyAxis() throws {
+    let x = Tensor.zeros([3, 0], dtype: .float64)
+    #expect(try x.softmax(axis: 1).shape == [3, 0])
+    #expect(try x.logSoftmax(axis: -1).shape == [3, 0])
+    #expect(throws: TensorError.self) { try x.softmax(axis: 2) }
+  }
+}

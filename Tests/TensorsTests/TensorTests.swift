@@ -252,3 +252,27 @@ extension Tensor {
   /// `reshaped` for shapes known to fit, in tests.
   func reshapedOrDie(_ shape: [Int]) -> Tensor { try! reshaped(shape) }
 }
+
+@Suite("Views a PyTorch user reaches for: squeeze, flatten, zeros(like:)")
+struct EverydayViewTests {
+  @Test("squeeze drops size-1 axes (the named ones, or all); another size is an error")
+  func squeeze() throws {
+    let x = Tensor.zeros([1, 3, 1, 2])
+    #expect(try x.squeezed().shape == [3, 2])
+    #expect(try x.squeezed([-2]).shape == [1, 3, 2])
+    let error = #expect(throws: TensorError.self) { try x.squeezed([1]) }
+    #expect(error?.description.contains("axis 1") == true)
+  }
+
+  @Test("flatten merges a run of axes; zeros(like:) and ones(like:) copy shape and dtype")
+  func flattenAndLike() throws {
+    let x = Tensor.zeros([2, 3, 4, 5], dtype: .float64)
+    #expect(try x.flattened().shape == [120])
+    #expect(try x.flattened(from: 1).shape == [2, 60])
+    #expect(try x.flattened(from: 1, to: 2).shape == [2, 12, 5])
+    #expect(throws: TensorError.self) { try x.flattened(from: 2, to: 1) }
+    let ones = Tensor.ones(like: x)
+    #expect(ones.shape == x.shape && ones.dtype == .float64 && ones.scalars.allSatisfy { $0 == 1 })
+    #expect(Tensor.zeros(like: x).scalars.allSatisfy { $0 == 0 })
+  }
+}
