@@ -19,11 +19,11 @@ public final class Sigmoid: Module {
 
 /// The Gaussian error linear unit x·Φ(x), exactly (with erf) or with the tanh formula.
 public final class GELU: Module {
-  /// Which formula: `.none` (exact, PyTorch's default) or `.tanh` (GPT-2's).
+  /// Which formula: `.exact` (PyTorch's default, its `'none'`) or `.tanh` (GPT-2's).
   public let approximate: Tensor.GELUApproximation
 
   /// A GELU with the given formula.
-  public init(approximate: Tensor.GELUApproximation = .none) {
+  public init(approximate: Tensor.GELUApproximation = .exact) {
     self.approximate = approximate
   }
 
@@ -36,16 +36,16 @@ public final class GELU: Module {
 extension Tensor {
   /// The two formulas of GELU, named like PyTorch's `approximate` argument.
   public enum GELUApproximation: String, Sendable {
-    /// x·Φ(x) = ½x(1 + erf(x/√2)).
-    case none
+    /// The exact form, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's `approximate='none'`).
+    case exact
     /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
     case tanh
   }
 
   /// GELU, composed of differentiable operations (so it has higher derivatives too).
-  public func gelu(approximate: GELUApproximation = .none) throws -> Tensor {
+  public func gelu(approximate: GELUApproximation = .exact) throws -> Tensor {
     switch approximate {
-    case .none:
+    case .exact:
       return try 0.5 * self * (1 + (self * (1 / 2.0.squareRoot())).erf())
     case .tanh:
       let inner = try (2 / Double.pi).squareRoot() * (self + 0.044715 * self.pow(3))
