@@ -71,7 +71,7 @@ check: setup
 # The mistake catalogues (Chapters/*/mistakes.json): each classic mistake is made in turn in a
 # scratch reader edition whose exercises hold the reference solutions (.build/mutants), which
 # is rebuilt incrementally, one build at a time; its exercise's tests must catch it, and fail
-# the way the catalogue records (how the gradebook names it). About 13 minutes; not part of
+# the way the catalogue records (how the gradebook names it). About 15 minutes; not part of
 # `make check`, which checks only that every patch applies. MUTANTS_FLAGS=--record records
 # the failing tests after the tests change; MUTANTS_FLAGS="--exercise 2.6" runs one exercise.
 MUTANTS_FLAGS ?=
