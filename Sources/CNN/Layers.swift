@@ -20,7 +20,7 @@ public final class Conv2d: Module {
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Size2D, stride: Size2D = 1,
     padding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1, bias hasBias: Bool = true,
-    dtype: DType = .float32, using generator: inout some RandomNumberGenerator
+    dtype: DType = .default, using generator: inout some RandomNumberGenerator
   ) throws {
     guard inChannels > 0, outChannels > 0, kernel.height > 0, kernel.width > 0, groups > 0,
       inChannels % groups == 0, outChannels % groups == 0
@@ -103,7 +103,7 @@ public final class BatchNorm2d: Module {
 
   /// Batch normalization of `channels` channels.
   public init(
-    _ channels: Int, momentum: Double = 0.1, epsilon: Double = 1e-5, dtype: DType = .float32
+    _ channels: Int, momentum: Double = 0.1, epsilon: Double = 1e-5, dtype: DType = .default
   ) throws {
     guard channels > 0, (0...1).contains(momentum), epsilon >= 0 else {
       throw TensorError(

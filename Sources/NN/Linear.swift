@@ -14,7 +14,7 @@ public final class Linear: Module {
 
   /// A layer from `inFeatures` to `outFeatures`, initialized from `generator`.
   public init(
-    _ inFeatures: Int, _ outFeatures: Int, bias hasBias: Bool = true, dtype: DType = .float32,
+    _ inFeatures: Int, _ outFeatures: Int, bias hasBias: Bool = true, dtype: DType = .default,
     using generator: inout some RandomNumberGenerator
   ) {
     precondition(

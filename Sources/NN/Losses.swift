@@ -117,7 +117,7 @@ extension Tensor {
   /// A `[labels.count, classes]` tensor with a 1 at each row's label and 0 elsewhere.
   ///
   /// Throws when a label is not in `0..<classes`.
-  public static func oneHot(_ labels: [Int], classes: Int, dtype: DType = .float32) throws
+  public static func oneHot(_ labels: [Int], classes: Int, dtype: DType = .default) throws
     -> Tensor
   {
     if let bad = labels.first(where: { !(0..<classes).contains($0) }) {

@@ -111,3 +111,24 @@ public struct TensorError: Error, CustomStringConvertible, Equatable {
 func describe(_ shape: [Int]) -> String {
   "[" + shape.map(String.init).joined(separator: ", ") + "]"
 }
+
+extension DType {
+  /// The dtype of new tensors when none is given: float32, unless `withDefaultDType` chose
+  /// another for the work it runs.
+  public static var `default`: DType { DefaultDType.current }
+}
+
+/// The default dtype of the current task.
+enum DefaultDType {
+  @TaskLocal static var current = DType.float32
+}
+
+/// Runs `body` with `dtype` (float32 or float64) as the dtype of new tensors that name
+/// none — `withDefaultDType(.float64) { … }` for a numerical check or a test, without
+/// `dtype: .float64` on every tensor. Tensors created with an explicit dtype keep it.
+public func withDefaultDType<R>(_ dtype: DType, _ body: () throws -> R) throws -> R {
+  guard dtype.isFloatingPoint else {
+    throw TensorError("withDefaultDType", "the default dtype is float32 or float64, not \(dtype)")
+  }
+  return try DefaultDType.$current.withValue(dtype) { try body() }
+}

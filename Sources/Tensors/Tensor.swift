@@ -104,11 +104,14 @@ public final class Tensor {
 // MARK: - Creation
 
 extension Tensor {
-  /// A tensor of `shape` holding `values` in row-major order.
+  /// A tensor of `shape` holding `values` in row-major order (a leaf that requires a
+  /// gradient with `requiresGrad: true`).
   ///
   /// Throws when `values.count` is not the product of `shape`, or when `dtype` is `int64`
   /// and a value is not an integer.
-  public convenience init(_ values: [Double], shape: [Int], dtype: DType = .float32) throws {
+  public convenience init(
+    _ values: [Double], shape: [Int], dtype: DType = .default, requiresGrad: Bool = false
+  ) throws {
     guard shape.allSatisfy({ $0 >= 0 }) else {
       throw TensorError("Tensor.init", "negative size in shape \(describe(shape))")
     }
@@ -136,6 +139,7 @@ extension Tensor {
       }
     }
     self.init(storage: storage, shape: shape, strides: Self.contiguousStrides(shape), offset: 0)
+    if requiresGrad { self.requiresGrad = true }
   }
 
   /// An int64 tensor of `shape` holding `values` in row-major order: indices, class
@@ -160,17 +164,20 @@ extension Tensor {
   }
 
   /// A 1-d tensor of `values`.
-  public convenience init(_ values: [Double], dtype: DType = .float32) {
-    try! self.init(values, shape: [values.count], dtype: dtype)
+  public convenience init(_ values: [Double], dtype: DType = .default, requiresGrad: Bool = false) {
+    try! self.init(values, shape: [values.count], dtype: dtype, requiresGrad: requiresGrad)
   }
 
   /// A 0-d tensor holding `value`.
-  public convenience init(scalar value: Double, dtype: DType = .float32) {
-    try! self.init([value], shape: [], dtype: dtype)
+  public convenience init(scalar value: Double, dtype: DType = .default, requiresGrad: Bool = false)
+  {
+    try! self.init([value], shape: [], dtype: dtype, requiresGrad: requiresGrad)
   }
 
   /// A tensor of `shape` filled with `value` (an integer, for `int64`).
-  public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) -> Tensor {
+  public static func full(
+    _ shape: [Int], _ value: Double, dtype: DType = .default, requiresGrad: Bool = false
+  ) -> Tensor {
     let count = shape.reduce(1, *)
     let storage = TensorStorage(count: count, dtype: dtype)
     if value != 0 {
@@ -184,17 +191,24 @@ extension Tensor {
         storage.typed(Int64.self).update(repeating: integer, count: count)
       }
     }
-    return Tensor(storage: storage, shape: shape, strides: contiguousStrides(shape), offset: 0)
+    let result = Tensor(
+      storage: storage, shape: shape, strides: contiguousStrides(shape), offset: 0)
+    if requiresGrad { result.requiresGrad = true }
+    return result
   }
 
   /// A tensor of zeros.
-  public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-    full(shape, 0, dtype: dtype)
+  public static func zeros(_ shape: [Int], dtype: DType = .default, requiresGrad: Bool = false)
+    -> Tensor
+  {
+    full(shape, 0, dtype: dtype, requiresGrad: requiresGrad)
   }
 
   /// A tensor of ones.
-  public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-    full(shape, 1, dtype: dtype)
+  public static func ones(_ shape: [Int], dtype: DType = .default, requiresGrad: Bool = false)
+    -> Tensor
+  {
+    full(shape, 1, dtype: dtype, requiresGrad: requiresGrad)
   }
 
   /// Zeros of `other`'s shape and dtype (PyTorch's `zeros_like`).
@@ -205,7 +219,7 @@ extension Tensor {
 
   /// `start, start + step, …` up to but not including `end` (integers, for `int64`).
   public static func arange(
-    _ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32
+    _ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .default
   ) -> Tensor {
     let n = step == 0 ? 0 : Swift.max(0, Int(((end - start) / step).rounded(.up)))
     return try! Tensor((0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype)
@@ -213,7 +227,7 @@ extension Tensor {
 
   /// Uniform samples from `range`, from a seeded generator.
   public static func rand(
-    _ shape: [Int], in range: ClosedRange<Double> = 0...1, dtype: DType = .float32,
+    _ shape: [Int], in range: ClosedRange<Double> = 0...1, dtype: DType = .default,
     using generator: inout some RandomNumberGenerator
   ) -> Tensor {
     precondition(dtype.isFloatingPoint, "rand: samples are float32 or float64, not \(dtype)")
@@ -223,7 +237,7 @@ extension Tensor {
 
   /// Standard normal samples, from a seeded generator.
   public static func randn(
-    _ shape: [Int], dtype: DType = .float32, using generator: inout some RandomNumberGenerator
+    _ shape: [Int], dtype: DType = .default, using generator: inout some RandomNumberGenerator
   ) -> Tensor {
     precondition(dtype.isFloatingPoint, "randn: samples are float32 or float64, not \(dtype)")
     let values = (0..<shape.reduce(1, *)).map { _ in

@@ -276,3 +276,28 @@ struct EverydayViewTests {
     #expect(Tensor.zeros(like: x).scalars.allSatisfy { $0 == 0 })
   }
 }
+
+@Suite("Initializers: requiresGrad, and a default dtype for a scope")
+struct DefaultsTests {
+  @Test("requiresGrad: true makes a leaf that requires a gradient")
+  func requiresGradInInitializers() throws {
+    let x = try Tensor([1, 2], shape: [2], requiresGrad: true)
+    #expect(x.requiresGrad && x.isLeaf)
+    #expect(Tensor.zeros([2], requiresGrad: true).requiresGrad)
+    #expect(Tensor.ones([2]).requiresGrad == false)
+    #expect(Tensor(scalar: 3, requiresGrad: true).requiresGrad)
+  }
+
+  @Test("withDefaultDType(.float64) changes the dtype of new tensors that name none, only inside")
+  func defaultDType() throws {
+    #expect(Tensor.zeros([2]).dtype == .float32)
+    try withDefaultDType(.float64) {
+      #expect(Tensor.zeros([2]).dtype == .float64)
+      let filled = try Tensor([1, 2], shape: [2])
+      #expect(filled.dtype == .float64)
+      #expect(Tensor.zeros([2], dtype: .float32).dtype == .float32)  // explicit wins
+    }
+    #expect(Tensor([1, 2]).dtype == .float32)
+    #expect(throws: TensorError.self) { try withDefaultDType(.int64) {} }
+  }
+}
