@@ -82,7 +82,8 @@ extension Tensor {
     let size = try imageSize(op: "convTranspose2d")
     let windows = try Self.convolutionWindows(
       "convTranspose2d", input: shape, weight: weight, bias: bias, dtype: dtype,
-      groups: groups, inputChannelsPerGroup: weight.rank == 4 ? weight.shape[0] / groups : 0,
+      groups: groups,
+      inputChannelsPerGroup: weight.rank == 4 && groups > 0 ? weight.shape[0] / groups : 0,
       outputChannels: weight.rank == 4 ? weight.shape[1] * groups : 0, stride: stride,
       padding: padding, dilation: dilation)
     let natural = Size2D(

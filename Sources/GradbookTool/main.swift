@@ -300,6 +300,12 @@ struct Mutants: ParsableCommand {
   var dryRun = false
 
   func run() throws {
+    guard !Workbook.isReaderEdition(root.url) else {
+      say(
+        "This is a reader edition: its catalogues hold no patches. Run this in the book's repository."
+      )
+      throw ExitCode.failure
+    }
     let project = try Project(root: root.url)
     let config = try BookConfig.load(root: root.url)
     var catalogue = try MistakeCatalogue.load(config, root: root.url)

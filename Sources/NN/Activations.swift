@@ -34,7 +34,8 @@ public final class GELU: Module {
 
 // listing: gelu
 extension Tensor {
-  /// The two formulas of GELU, named like PyTorch's `approximate` argument.
+  /// The two formulas of GELU: PyTorch's `approximate` argument, whose `'none'` is `.exact`
+  /// here (`.none` would read as Optional's).
   public enum GELUApproximation: String, Sendable {
     /// The exact form, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's `approximate='none'`).
     case exact

@@ -58,11 +58,12 @@ public struct Windows2D: Equatable, Sendable, CustomStringConvertible {
   // end listing: window-count
 
   /// The number of window positions over an input of `size` (the output's height and width);
-  /// 0 along an axis where the window does not fit at all.
+  /// 0 along an axis where the window does not fit at all, or whose sizes are not positive
+  /// (`validate` says which).
   public func outputSize(for size: Size2D) -> Size2D {
     func along(_ n: Int, _ k: Int, _ s: Int, _ p: Int, _ d: Int) -> Int {
       // Integer division rounds toward zero, which is the floor only when nothing is negative.
-      n + 2 * p < d * (k - 1) + 1
+      k <= 0 || s <= 0 || d <= 0 || p < 0 || n + 2 * p < d * (k - 1) + 1
         ? 0 : Self.positions(along: n, kernel: k, stride: s, padding: p, dilation: d)
     }
     return Size2D(

@@ -100,6 +100,18 @@ struct MistakesTests {
     #expect(!Gradebook.table([grade], chapterTitles: [:], mistakes: catalogue).contains("looks"))
   }
 
+  @Test("a reader edition's catalogue has no patch to make: mutants stops before writing")
+  func readerCatalogueIsRefused() throws {
+    let scratch = try scratchBook()
+    defer { scratch.remove() }
+    let project = try Project(root: scratch.root)
+    let config = try BookConfig.load(root: scratch.root)
+    let catalogue = MistakeCatalogue(
+      mistakes: [mistake("`=`").forReaders], files: [1: "Chapters/01-x/mistakes.json"])
+    let found = try catalogue.problems(project, config: config, minimum: 1)
+    #expect(found.contains { $0.contains("has no patch") })
+  }
+
   @Test("the reader edition's catalogue quotes no reference text")
   func readerCopy() throws {
     let data = try MistakeCatalogue.encode([mistake("`=`")])

@@ -119,8 +119,13 @@ struct ConvolutionTests {
     #expect(throws: TensorError.self) {  // a natural size of −1
       try sample([1, 1, 1, 1]).convTranspose2d(weight: sample([1, 1, 1, 1]), padding: 1)
     }
-    // A window larger than the padded input has no position (not one, as truncation gives).
+    // A window larger than the padded input has no position (not one, as truncation gives),
+    // and a stride of 0 none either (not a division by zero).
     #expect(Windows2D(kernel: 5, stride: 2).outputSize(for: Size2D(4, 4)) == 0)
+    #expect(Windows2D(kernel: 2, stride: 0).outputSize(for: Size2D(4, 4)) == 0)
+    #expect(throws: TensorError.self) {  // groups 0: an error, not a division by zero
+      try x.convTranspose2d(weight: w, groups: 0)
+    }
   }
 
   @Test(

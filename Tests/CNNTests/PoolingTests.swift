@@ -11,41 +11,8 @@ func image(_ values: [Double], _ h: Int, _ w: Int) throws -> Tensor {
 
 @Suite("Pooling: max routes the gradient, average spreads it")
 struct PoolingTests {
-  @Test("max pooling picks each window's maximum; the gradient goes to it alone")
-  func maxValuesAndRouting() throws {
-    let x = try image([1, 5, 2, 0, 3, 4, 8, 1, 0, -1, -2, -3, 7, 2, 6, 9], 4, 4)
-    let y = try x.maxPool2d(kernel: 2)
-    #expect(y.shape == [1, 1, 2, 2])
-    #expect(y.scalars == [5, 8, 7, 9])
-    let g = try Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2], dtype: .float64)
-    try (y * g).sum().backward()
-    #expect(
-      try #require(x.grad).scalars == [0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 3, 0, 0, 4])
-  }
-
-  @Test("on ties the first maximum (row-major in its window) wins, as in PyTorch")
-  func ties() throws {
-    let x = try image([3, 3, 3, 3], 2, 2)
-    try x.maxPool2d(kernel: 2).sum().backward()
-    #expect(try #require(x.grad).scalars == [1, 0, 0, 0])
-  }
-
-  @Test("overlapping windows add up the gradients of an element picked twice")
-  func overlapping() throws {
-    let x = try image([0, 0, 0, 0, 9, 0, 0, 0, 0], 3, 3)
-    let y = try x.maxPool2d(kernel: 2, stride: 1)
-    #expect(y.scalars == [9, 9, 9, 9])
-    let g = try Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2], dtype: .float64)
-    try (y * g).sum().backward()
-    #expect(try #require(x.grad).scalars == [0, 0, 0, 0, 10, 0, 0, 0, 0])
-  }
-
-  @Test("padding is never the maximum, even when every value is negative")
-  func negativePadding() throws {
-    let x = try image([-5, -6, -7, -8], 2, 2)
-    let y = try x.maxPool2d(kernel: 2, stride: 1, padding: 1)
-    #expect(y.scalars == [-5, -5, -6, -5, -5, -6, -7, -7, -8])
-  }
+  // Values, routing, ties, overlaps and −∞ padding of max pooling are exercise 6.5's
+  // (ExerciseTests.swift); what follows goes beyond it.
 
   @Test("a real −∞ still beats the padding: the output is −∞ and the gradient reaches it")
   func infiniteInput() throws {
