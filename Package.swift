@@ -44,8 +44,9 @@ let package = Package(
       name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "Figures"),
-    // The few kernels that pick AVX2 or the baseline when the program runs (x86-64).
-    .target(name: "CKernels"),
+    // The few kernels that pick AVX-512, AVX2 or the baseline when the program runs (x86-64):
+    // single-precision GEMM and tanh. Optimized in debug builds too (the tests multiply).
+    .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
     // Data files: search, download, gzip and SHA-256 checks (MNIST, tiny-Shakespeare).
     // Optimized in debug builds too: hashing 55 MB of MNIST unoptimized takes 25 s.
     .target(
@@ -98,7 +99,7 @@ let package = Package(
     .executableTarget(
       name: "GradbookBench",
       dependencies: [
-        "Scalar", "Broadcasting", "HigherOrder", "NN", "CNN", "CBLAS",
+        "Scalar", "Broadcasting", "HigherOrder", "NN", "CNN", "CBLAS", "CKernels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Broadcasting
 import CBLAS
+import CKernels
 import Foundation
 import NN
 import Scalar
@@ -74,6 +75,8 @@ struct GradbookBench: ParsableCommand {
     let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)"
     print("Gradbook benchmarks — \(Date())")
     print("OpenBLAS kernel: \(core), \(threads) threads, OPENBLAS_CORETYPE=\(coretype)")
+    print(
+      "Float32 matrix products: Gradbook's own \(String(cString: gradbook_sgemm_kernel())) kernel")
     print()
 
     var results: [[String: Any]] = []
@@ -147,7 +150,7 @@ struct GradbookBench: ParsableCommand {
     print(
       String(
         format:
-          "matmul (128,784)@(784,128): engine %.1f GFLOP/s, bare cblas_sgemm %.1f GFLOP/s (%.0f%%)",
+          "matmul (128,784)@(784,128): engine %.1f GFLOP/s, bare OpenBLAS cblas_sgemm %.1f GFLOP/s (%.0f%%)",
         efficiency.engine, efficiency.bare, 100 * efficiency.engine / efficiency.bare))
     results.append([
       "name": "matmul_efficiency", "engine_gflops": efficiency.engine,

@@ -141,11 +141,21 @@ package func inChunks(_ n: Int, _ body: (Int, Int) -> Void) {
     return
   }
   let half = (n / 2 + 15) & ~15
-  withoutActuallyEscaping(body) { body in
-    // The two halves write disjoint ranges of one fresh buffer.
-    let work = UncheckedSendable(body)
-    DispatchQueue.concurrentPerform(iterations: 2) { part in
-      part == 0 ? work.value(0, half) : work.value(half, n - half)
+  // The two halves write disjoint ranges of one fresh buffer.
+  inParallel({ body(0, half) }, { body(half, n - half) })
+}
+
+/// Runs `first` and `second` at once on two cores and returns when both are done; the
+/// caller guarantees they touch disjoint memory.
+package func inParallel(_ first: () -> Void, _ second: () -> Void) {
+  withoutActuallyEscaping(first) { first in
+    withoutActuallyEscaping(second) { second in
+      // Two boxes, not one box of a tuple: a tuple of closures costs a runtime metadata
+      // lookup on every call.
+      let (one, two) = (UncheckedSendable(first), UncheckedSendable(second))
+      DispatchQueue.concurrentPerform(iterations: 2) { part in
+        part == 0 ? one.value() : two.value()
+      }
     }
   }
 }
@@ -156,42 +166,95 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
   init(_ value: Value) { self.value = value }
 }
 
-/// Walks the rows (runs along the last axis) of a strided view in row-major order, calling
-/// `body(position, index)` with each row's first storage position (relative to the view's
-/// offset) and the row-major index of its first element. An odometer over the outer axes
-/// keeps the position in step, so nothing is recomputed per element.
-@inline(__always)
-func walkRows(shape: [Int], strides: [Int], _ body: (Int, Int) -> Void) {
-  walkRows(shape: shape, strides: [strides]) { positions, index in body(positions[0], index) }
-}
+/// The rows of one or several strided views of one shape, walked together in row-major
+/// order: PyTorch's TensorIterator in miniature.
+///
+/// Adjacent axes that every view steps through evenly are merged first — a contiguous
+/// `[N, C, H, W]` beside a per-channel `[1, C, 1, 1]` expanded to it walks rows of H·W, not
+/// of W — and axes of size 1 are dropped, so rows are as long as the layouts allow.
+struct RowWalk {
+  /// The merged shape; its last axis is the row.
+  let shape: [Int]
+  /// Each view's strides over the merged shape.
+  let strides: [[Int]]
 
-/// `walkRows` for several views of one shape, each with its own strides, walked together:
-/// `body(positions, index)` gets each view's row start.
-@inline(__always)
-func walkRows(shape: [Int], strides: [[Int]], _ body: ([Int], Int) -> Void) {
-  let rank = shape.count
-  let count = shape.reduce(1, *)
-  guard count > 0 else { return }
-  var positions = [Int](repeating: 0, count: strides.count)
-  guard rank > 0 else {
-    body(positions, 0)
-    return
-  }
-  let inner = shape[rank - 1]
-  var index = [Int](repeating: 0, count: rank)
-  var done = 0
-  while done < count {
-    body(positions, done)
-    done += inner
-    var axis = rank - 2
-    while axis >= 0 {
-      index[axis] += 1
-      for v in strides.indices { positions[v] += strides[v][axis] }
-      if index[axis] < shape[axis] { break }
-      for v in strides.indices { positions[v] -= strides[v][axis] * shape[axis] }
-      index[axis] = 0
-      axis -= 1
+  init(shape: [Int], strides: [[Int]]) {
+    var mergedShape: [Int] = []
+    var merged = [[Int]](repeating: [], count: strides.count)
+    for axis in shape.indices where shape[axis] != 1 {
+      // Axis `axis` continues the previous merged axis when, in every view, stepping the
+      // previous one is the same as stepping this one `shape[axis]` times.
+      if let last = mergedShape.indices.last,
+        strides.indices.allSatisfy({ merged[$0][last] == strides[$0][axis] * shape[axis] })
+      {
+        mergedShape[last] *= shape[axis]
+        for v in strides.indices { merged[v][last] = strides[v][axis] }
+      } else {
+        mergedShape.append(shape[axis])
+        for v in strides.indices { merged[v].append(strides[v][axis]) }
+      }
     }
+    if mergedShape.isEmpty {  // one element (every axis of size 1, or none)
+      mergedShape = [1]
+      merged = merged.map { _ in [0] }
+    }
+    (self.shape, self.strides) = (mergedShape, merged)
+  }
+
+  /// The length of a row.
+  var length: Int { shape[shape.count - 1] }
+
+  /// View `v`'s step along a row.
+  func step(_ v: Int) -> Int { strides[v][shape.count - 1] }
+
+  /// Calls `body(positions, index)` for each row: each view's storage position of the
+  /// row's first element (relative to the view's offset) and that element's row-major index.
+  /// An odometer over the outer axes keeps the positions in step.
+  @inline(__always)
+  func forEach(_ body: ([Int], Int) -> Void) {
+    forEach(rows: 0..<(shape.reduce(1, *) / Swift.max(length, 1)), body)
+  }
+
+  /// `forEach` over the rows numbered `rows` only.
+  @inline(__always)
+  func forEach(rows: Range<Int>, _ body: ([Int], Int) -> Void) {
+    let rank = shape.count
+    let inner = shape[rank - 1]
+    guard !rows.isEmpty, inner > 0 else { return }
+    // The odometer's digits and positions at the first row.
+    var index = [Int](repeating: 0, count: rank)
+    var positions = [Int](repeating: 0, count: strides.count)
+    var rest = rows.lowerBound
+    for axis in stride(from: rank - 2, through: 0, by: -1) {
+      index[axis] = rest % shape[axis]
+      rest /= shape[axis]
+      for v in strides.indices { positions[v] += index[axis] * strides[v][axis] }
+    }
+    for row in rows {
+      body(positions, row * inner)
+      var axis = rank - 2
+      while axis >= 0 {
+        index[axis] += 1
+        for v in strides.indices { positions[v] += strides[v][axis] }
+        if index[axis] < shape[axis] { break }
+        for v in strides.indices { positions[v] -= strides[v][axis] * shape[axis] }
+        index[axis] = 0
+        axis -= 1
+      }
+    }
+  }
+
+  /// `forEach`, with the rows split between two cores when there are many elements: for
+  /// bodies that write disjoint places for different rows.
+  @inline(__always)
+  func forEachInParallel(_ body: ([Int], Int) -> Void) {
+    let rows = shape.reduce(1, *) / Swift.max(length, 1)
+    guard rows >= 2, rows * length >= parallelThreshold else {
+      forEach(rows: 0..<rows, body)
+      return
+    }
+    let half = rows / 2
+    inParallel({ forEach(rows: 0..<half, body) }, { forEach(rows: half..<rows, body) })
   }
 }
 
@@ -199,9 +262,10 @@ func walkRows(shape: [Int], strides: [[Int]], _ body: ([Int], Int) -> Void) {
 func stridedCopy<T>(
   _ source: UnsafePointer<T>, shape: [Int], strides: [Int], to out: UnsafeMutablePointer<T>
 ) {
-  let inner = shape.last ?? 1
-  let step = strides.last ?? 1
-  walkRows(shape: shape, strides: strides) { position, written in
+  let walk = RowWalk(shape: shape, strides: [strides])
+  let (inner, step) = (walk.length, walk.step(0))
+  walk.forEachInParallel { positions, written in
+    let position = positions[0]
     if step == 1 {
       (out + written).update(from: source + position, count: inner)
     } else {
@@ -214,9 +278,10 @@ func stridedCopy<T>(
 func stridedScatter<T>(
   _ source: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, shape: [Int], strides: [Int]
 ) {
-  let inner = shape.last ?? 1
-  let step = strides.last ?? 1
-  walkRows(shape: shape, strides: strides) { position, read in
+  let walk = RowWalk(shape: shape, strides: [strides])
+  let (inner, step) = (walk.length, walk.step(0))
+  walk.forEach { positions, read in
+    let position = positions[0]
     if step == 1 {
       (out + position).update(from: source + read, count: inner)
     } else {
@@ -288,14 +353,14 @@ extension Tensor {
   /// `mapped` for a strided view: each row is applied in place where it is read, or, when
   /// its elements are not adjacent, gathered into the result's row and applied there.
   func stridedMapped(_ op: UnaryKernel) -> Tensor {
-    let inner = shape.last ?? 1
-    let step = strides.last ?? 1
+    let walk = RowWalk(shape: shape, strides: [strides])
+    let (inner, step) = (walk.length, walk.step(0))
     return Tensor.make(shape, dtype) { out in
       func run<T: TensorScalar>(_: T.Type) {
         let source = UnsafePointer(storage.typed(T.self) + offset)
         let result = out.typed(T.self)
-        walkRows(shape: shape, strides: strides) { position, written in
-          let row = result + written
+        walk.forEachInParallel { positions, written in
+          let (position, row) = (positions[0], result + written)
           if step == 1 {
             apply(op, source + position, row, inner)
           } else {
@@ -351,14 +416,14 @@ extension Tensor {
     let rank = shape.count
     let aStrides = a.rank == 0 ? [Int](repeating: 0, count: rank) : a.strides
     let bStrides = b.rank == 0 ? [Int](repeating: 0, count: rank) : b.strides
-    let inner = shape.last ?? 1
-    let (aStep, bStep) = (aStrides.last ?? 0, bStrides.last ?? 0)
+    let walk = RowWalk(shape: shape, strides: [aStrides, bStrides])
+    let (inner, aStep, bStep) = (walk.length, walk.step(0), walk.step(1))
     return make(shape, a.dtype) { out in
       func run<T: TensorScalar>(_: T.Type) {
         let pa = UnsafePointer(a.storage.typed(T.self) + a.offset)
         let pb = UnsafePointer(b.storage.typed(T.self) + b.offset)
         let po = out.typed(T.self)
-        walkRows(shape: shape, strides: [aStrides, bStrides]) { positions, written in
+        walk.forEachInParallel { positions, written in
           apply(op, pa + positions[0], aStep, pb + positions[1], bStep, po + written, inner)
         }
       }

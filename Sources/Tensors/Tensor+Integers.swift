@@ -1,3 +1,5 @@
+import CKernels
+
 // Operations whose results or operands are int64 tensors: arg-reductions and indexing by an
 // index tensor (comparisons of int64 tensors are with the others, in Tensor+Indexing.swift). None of them is recorded — integers carry no gradient.
 
@@ -8,7 +10,7 @@ extension Tensor {
   ///
   /// Throws for an empty axis, which has no largest element.
   public func argmax(axis: Int, keepingAxes: Bool = false) throws -> Tensor {
-    try argReduced(axis: axis, keepingAxes: keepingAxes, op: "argmax") { $0 > $1 }
+    try argReduced(axis: axis, keepingAxes: keepingAxes, op: "argmax", largest: true)
   }
 
   /// The index of the smallest element along `axis` (the first on ties; a NaN counts as
@@ -16,37 +18,38 @@ extension Tensor {
   ///
   /// Throws for an empty axis, which has no smallest element.
   public func argmin(axis: Int, keepingAxes: Bool = false) throws -> Tensor {
-    try argReduced(axis: axis, keepingAxes: keepingAxes, op: "argmin") { $0 < $1 }
+    try argReduced(axis: axis, keepingAxes: keepingAxes, op: "argmin", largest: false)
   }
 
-  /// The position along `axis` of the element that beats every other under `better`.
-  func argReduced(
-    axis: Int, keepingAxes: Bool, op: String, _ better: (Double, Double) -> Bool
-  ) throws -> Tensor {
+  /// The position along `axis` of the largest (or smallest) element: the first on ties, the
+  /// first NaN if there is one.
+  ///
+  /// Reads the tensor where it is, one output row at a time: the candidates along `axis`
+  /// are compared a whole row of outputs at once, so the loop runs along memory.
+  func argReduced(axis: Int, keepingAxes: Bool, op: String, largest: Bool) throws -> Tensor {
     let a = try normalizedAxis(axis, op: op)
     guard shape[a] > 0 else {
       throw TensorError(op, "axis \(axis) of shape \(describe(shape)) is empty")
     }
-    var winners: [Int] = []
-    winners.reserveCapacity(count / shape[a])
-    try plainly { try movingAxisLast(a) }.forEachRow { _, row in
-      var best = 0
-      for i in 0..<row.count {
-        let x = row[i]
-        if x.isNaN {
-          best = i
-          break
-        }
-        if better(x, row[best]) { best = i }
+    var kept = shape
+    kept[a] = 1
+    var keptStrides = strides
+    keptStrides[a] = 0
+    let walk = RowWalk(shape: kept, strides: [keptStrides])
+    let (inner, step, candidates, along) = (walk.length, walk.step(0), shape[a], strides[a])
+    let result = Tensor.make(kept, .int64) { out in
+      func run<T: Ordered>(_: T.Type) {
+        argBest(
+          UnsafePointer(storage.typed(T.self) + offset), walk, inner: inner, step: step,
+          candidates: candidates, along: along, largest: largest, into: out.typed(Int64.self))
       }
-      winners.append(best)
+      switch dtype {
+      case .float32: run(Float.self)
+      case .float64: run(Double.self)
+      case .int64: run(Int64.self)
+      }
     }
-    return try Tensor(integers: winners, shape: reducedShape([a], keepingAxes: keepingAxes))
-  }
-
-  /// A view with `axis` moved to the end (the others keep their order).
-  func movingAxisLast(_ axis: Int) throws -> Tensor {
-    axis == rank - 1 ? self : try permuted(shape.indices.filter { $0 != axis } + [axis])
+    return try result.reshaped(reducedShape([a], keepingAxes: keepingAxes))
   }
 
   /// The int64 indices of a 1-d index tensor; throws naming `op` for any other.
@@ -171,5 +174,81 @@ struct AxisPicks {
     case .int64: integerArithmetic("scatterAdd")
     }
     return result
+  }
+}
+
+/// The element types `argmax` and `argmin` compare.
+protocol Ordered: Comparable {
+  /// Whether this is a NaN (never, for integers).
+  var isNaN: Bool { get }
+
+  /// `argBest` for one row by the vectorized C kernel (`gradbook_argbest_f32`/`_f64`):
+  /// false when done, true when it met a NaN and the row must be redone, nil when the type
+  /// has no such kernel.
+  static func vectorArgBest(
+    _ row: UnsafePointer<Self>, inner: Int, step: Int, candidates: Int, along: Int,
+    largest: Bool, best: UnsafeMutablePointer<Self>, won: UnsafeMutablePointer<Int64>
+  ) -> Bool?
+}
+
+extension Float: Ordered {
+  static func vectorArgBest(
+    _ row: UnsafePointer<Float>, inner: Int, step: Int, candidates: Int, along: Int,
+    largest: Bool, best: UnsafeMutablePointer<Float>, won: UnsafeMutablePointer<Int64>
+  ) -> Bool? {
+    gradbook_argbest_f32(row, inner, step, candidates, along, largest ? 1 : 0, best, won) != 0
+  }
+}
+
+extension Double: Ordered {
+  static func vectorArgBest(
+    _ row: UnsafePointer<Double>, inner: Int, step: Int, candidates: Int, along: Int,
+    largest: Bool, best: UnsafeMutablePointer<Double>, won: UnsafeMutablePointer<Int64>
+  ) -> Bool? {
+    gradbook_argbest_f64(row, inner, step, candidates, along, largest ? 1 : 0, best, won) != 0
+  }
+}
+
+extension Int64: Ordered {
+  var isNaN: Bool { false }
+
+  static func vectorArgBest(
+    _ row: UnsafePointer<Int64>, inner: Int, step: Int, candidates: Int, along: Int,
+    largest: Bool, best: UnsafeMutablePointer<Int64>, won: UnsafeMutablePointer<Int64>
+  ) -> Bool? { nil }
+}
+
+/// For each row of `walk` (`inner` outputs, `step` apart in `source`), the index among
+/// `candidates` values `along` apart of the largest (or smallest) one: the first on ties,
+/// the first NaN if any. The candidates are compared a whole row of outputs at a time, by
+/// the vectorized C kernel where there is one; a row holding a NaN takes the exact loop.
+func argBest<T: Ordered>(
+  _ source: UnsafePointer<T>, _ walk: RowWalk, inner: Int, step: Int, candidates: Int,
+  along: Int, largest: Bool, into winners: UnsafeMutablePointer<Int64>
+) {
+  let best = UnsafeMutablePointer<T>.allocate(capacity: inner)
+  defer { best.deallocate() }
+  let better: (T, T) -> Bool = largest ? { $0 > $1 } : { $0 < $1 }
+  walk.forEach { positions, index in
+    let row = source + positions[0]
+    let won = winners + index
+    let metNaN = T.vectorArgBest(
+      row, inner: inner, step: step, candidates: candidates, along: along, largest: largest,
+      best: best, won: won)
+    if metNaN == false { return }
+    for i in 0..<inner {
+      best[i] = row[i * step]
+      won[i] = 0
+    }
+    for t in 1..<candidates {
+      let candidate = row + t * along
+      for i in 0..<inner {
+        let (x, b) = (candidate[i * step], best[i])
+        if !b.isNaN && (x.isNaN || better(x, b)) {
+          best[i] = x
+          won[i] = Int64(t)
+        }
+      }
+    }
   }
 }

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 extension Tensor {
   // listing: matmul
@@ -103,46 +104,104 @@ extension Tensor {
   }
 
   /// The unrecorded product of equal-batch matrices.
+  ///
+  /// Float32 runs on the package's own AVX-512 or AVX2 kernels (`gradbook_sgemm`) when the
+  /// CPU has them, the batch (or, for one matrix, its columns) split across both cores for
+  /// large products; Float64 and older CPUs call OpenBLAS. Each matrix of a batch is read
+  /// in place when its last two axes are a BLAS layout — transposed and expanded (zero-stride)
+  /// batches included — and copied otherwise.
   static func gemm(_ a: Tensor, _ b: Tensor, batch: [Int], m: Int, n: Int, k: Int) -> Tensor {
     let outShape = batch + [m, n]
-    let result = Tensor.zeros(outShape, dtype: a.dtype)
     let batches = batch.reduce(1, *)
-    guard m > 0, n > 0, k > 0, batches > 0 else { return result }
-
-    func layout(_ t: Tensor, _ rows: Int, _ columns: Int) -> (
-      TensorStorage, Int, Bool, Int, Int
-    ) {
-      let r = t.rank
-      if batch.isEmpty,
-        let l = blasLayout(
-          rows: rows, columns: columns, rowStride: t.strides[r - 2], columnStride: t.strides[r - 1])
-      {
-        return (t.storage, t.offset, l.transposed, l.leading, 0)
+    guard m > 0, n > 0, k > 0, batches > 0 else { return Tensor.zeros(outShape, dtype: a.dtype) }
+    let result = Tensor(
+      storage: TensorStorage(count: batches * m * n, dtype: a.dtype, zeroed: false),
+      shape: outShape, strides: contiguousStrides(outShape), offset: 0)
+    let lhs = MatrixOperand(a, rows: m, columns: k)
+    let rhs = MatrixOperand(b, rows: k, columns: n)
+    switch a.dtype {
+    case .float32 where gradbook_sgemm_available() != 0:
+      let (pa, pb) = (lhs.base(Float.self), rhs.base(Float.self))
+      let pc = result.storage.typed(Float.self)
+      func product(_ i: Int, columns: Range<Int>) {
+        let (ca, ra) = (lhs.offsets[i], rhs.offsets[i])
+        gradbook_sgemm(
+          lhs.transposed ? 1 : 0, rhs.transposed ? 1 : 0, m, columns.count, k, pa + ca,
+          lhs.leading, pb + ra + columns.lowerBound * (rhs.transposed ? rhs.leading : 1),
+          rhs.leading, 0, pc + i * m * n + columns.lowerBound, n)
       }
-      let (s, o) = t.contiguousStorage()
-      return (s, o, false, columns, rows * columns)
-    }
-    let (sa, oa, ta, lda, strideA) = layout(a, m, k)
-    let (sb, ob, tb, ldb, strideB) = layout(b, k, n)
-    let transA = ta ? CblasTrans : CblasNoTrans
-    let transB = tb ? CblasTrans : CblasNoTrans
-    for i in 0..<batches {
-      switch a.dtype {
-      case .float32:
+      let parallel = batches * m * n * k >= 262_144
+      if parallel && batches >= 2 {
+        let half = batches / 2
+        inParallel(
+          { for i in 0..<half { product(i, columns: 0..<n) } },
+          { for i in half..<batches { product(i, columns: 0..<n) } })
+      } else if parallel && n >= 64 {
+        let half = (n / 2 + 31) & ~31
+        inParallel({ product(0, columns: 0..<half) }, { product(0, columns: half..<n) })
+      } else {
+        for i in 0..<batches { product(i, columns: 0..<n) }
+      }
+    case .float32:
+      let (pa, pb) = (lhs.base(Float.self), rhs.base(Float.self))
+      for i in 0..<batches {
         cblas_sgemm(
-          CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1,
-          sa.typed(Float.self) + oa + i * strideA, Int32(lda),
-          sb.typed(Float.self) + ob + i * strideB, Int32(ldb), 0,
+          CblasRowMajor, lhs.blasTranspose, rhs.blasTranspose, Int32(m), Int32(n), Int32(k), 1,
+          pa + lhs.offsets[i], Int32(lhs.leading), pb + rhs.offsets[i], Int32(rhs.leading), 0,
           result.storage.typed(Float.self) + i * m * n, Int32(n))
-      case .float64:
-        cblas_dgemm(
-          CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1,
-          sa.typed(Double.self) + oa + i * strideA, Int32(lda),
-          sb.typed(Double.self) + ob + i * strideB, Int32(ldb), 0,
-          result.storage.typed(Double.self) + i * m * n, Int32(n))
-      case .int64: integerArithmetic("matmul")
       }
+    case .float64:
+      let (pa, pb) = (lhs.base(Double.self), rhs.base(Double.self))
+      for i in 0..<batches {
+        cblas_dgemm(
+          CblasRowMajor, lhs.blasTranspose, rhs.blasTranspose, Int32(m), Int32(n), Int32(k), 1,
+          pa + lhs.offsets[i], Int32(lhs.leading), pb + rhs.offsets[i], Int32(rhs.leading), 0,
+          result.storage.typed(Double.self) + i * m * n, Int32(n))
+      }
+    case .int64: integerArithmetic("matmul")
     }
     return result
   }
+}
+
+/// One operand of a batched matrix product as BLAS reads it: a storage, whether its
+/// matrices are transposed, their leading dimension, and each matrix's storage offset.
+struct MatrixOperand {
+  let storage: TensorStorage
+  let transposed: Bool
+  let leading: Int
+  let offsets: [Int]
+
+  /// The matrices of `t` (`[batch…, rows, columns]`) in place when their layout allows,
+  /// else a contiguous copy of `t`.
+  init(_ t: Tensor, rows: Int, columns: Int) {
+    let r = t.rank
+    if let layout = Tensor.blasLayout(
+      rows: rows, columns: columns, rowStride: t.strides[r - 2], columnStride: t.strides[r - 1])
+    {
+      storage = t.storage
+      transposed = layout.transposed
+      leading = layout.leading
+      // The batch axes' offsets, in row-major order (an odometer over the batch shape).
+      var offsets = [t.offset]
+      for axis in (0..<(r - 2)).reversed() {
+        let step = t.strides[axis]
+        offsets = (0..<t.shape[axis]).flatMap { i in offsets.map { $0 + i * step } }
+      }
+      self.offsets = offsets
+    } else {
+      let (s, o) = t.contiguousStorage()
+      storage = s
+      transposed = false
+      leading = columns
+      let batches = t.shape.dropLast(2).reduce(1, *)
+      offsets = (0..<batches).map { o + $0 * rows * columns }
+    }
+  }
+
+  /// The first element of the storage, typed.
+  func base<T>(_: T.Type) -> UnsafeMutablePointer<T> { storage.typed(T.self) }
+
+  /// The operand's transposition as CBLAS spells it.
+  var blasTranspose: CBLAS_TRANSPOSE { transposed ? CblasTrans : CblasNoTrans }
 }

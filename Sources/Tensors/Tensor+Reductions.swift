@@ -22,22 +22,28 @@ extension Tensor {
   }
 
   /// The unrecorded reduction of `axes` (kept as size 1).
+  ///
+  /// One pass over the input in its own memory order, whatever its strides: each row is
+  /// reduced into its output element (a reduced last axis) or added elementwise into an
+  /// output row (a kept one) — nothing is permuted or copied first.
   func reduced(_ kernel: ReduceKernel, axes: [Int]) -> Tensor {
-    let kept = shape.indices.filter { !axes.contains($0) }
-    // Move the reduced axes last so each output element reduces one contiguous block.
-    let moved =
-      axes == Array((rank - axes.count)..<rank)
-      ? self : try! withoutGrad { try self.permuted(kept + axes) }
-    let (source, start) = moved.contiguousStorage()
-    let block = axes.map { shape[$0] }.reduce(1, *)
-    let outer = kept.map { shape[$0] }.reduce(1, *)
     let outShape = reducedShape(axes, keepingAxes: true)
+    let outStrides = Tensor.contiguousStrides(outShape).enumerated().map {
+      axes.contains($0.offset) ? 0 : $0.element
+    }
+    let walk = RowWalk(shape: shape, strides: [strides, outStrides])
+    let (step, outStep) = (walk.step(0), walk.step(1))
+    let outCount = outShape.reduce(1, *)
     return Tensor.make(outShape, dtype) { out in
       switch dtype {
       case .float32:
-        reduce(kernel, source.typed(Float.self) + start, out.typed(Float.self), outer, block)
+        reduceRows(
+          kernel, UnsafePointer(storage.typed(Float.self) + offset), walk, step: step,
+          outStep: outStep, into: out.typed(Float.self), count: outCount)
       case .float64:
-        reduce(kernel, source.typed(Double.self) + start, out.typed(Double.self), outer, block)
+        reduceRows(
+          kernel, UnsafePointer(storage.typed(Double.self) + offset), walk, step: step,
+          outStep: outStep, into: out.typed(Double.self), count: outCount)
       case .int64: integerArithmetic("\(kernel)")
       }
     }
@@ -124,49 +130,82 @@ extension Tensor {
   }
 }
 
-func reduce<T: TensorScalar>(
-  _ kernel: ReduceKernel, _ a: UnsafeMutablePointer<T>, _ out: UnsafeMutablePointer<T>,
-  _ outer: Int, _ block: Int
-) {
-  for o in 0..<outer {
-    let p = a + o * block
-    switch kernel {
-    case .sum:
-      // Eight partial sums, so the loop vectorizes (and rounds a little less).
-      var lanes = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
-      var i = 0
-      while i + 8 <= block {
-        lanes.0 += p[i]
-        lanes.1 += p[i + 1]
-        lanes.2 += p[i + 2]
-        lanes.3 += p[i + 3]
-        lanes.4 += p[i + 4]
-        lanes.5 += p[i + 5]
-        lanes.6 += p[i + 6]
-        lanes.7 += p[i + 7]
-        i += 8
-      }
-      var s =
-        ((lanes.0 + lanes.1) + (lanes.2 + lanes.3)) + ((lanes.4 + lanes.5) + (lanes.6 + lanes.7))
-      while i < block {
-        s += p[i]
-        i += 1
-      }
-      out[o] = s
-    case .max:
-      var m = -T.infinity
-      for i in 0..<block where p[i] > m || p[i].isNaN {
-        m = p[i]
-        if m.isNaN { break }
-      }
-      out[o] = m
-    case .min:
-      var m = T.infinity
-      for i in 0..<block where p[i] < m || p[i].isNaN {
-        m = p[i]
-        if m.isNaN { break }
-      }
-      out[o] = m
+extension ReduceKernel {
+  /// The value a reduction starts from: 0, −∞ or +∞.
+  @inline(__always)
+  func identity<T: TensorScalar>() -> T {
+    switch self {
+    case .sum: 0
+    case .max: -T.infinity
+    case .min: T.infinity
     }
+  }
+
+  /// `a` combined with `b`; a NaN on either side wins for max and min.
+  @inline(__always)
+  func combine<T: TensorScalar>(_ a: T, _ b: T) -> T {
+    switch self {
+    case .sum: a + b
+    case .max: a.isNaN || b.isNaN ? .nan : (b > a ? b : a)
+    case .min: a.isNaN || b.isNaN ? .nan : (b < a ? b : a)
+    }
+  }
+}
+
+/// Reduces each row of `walk` (view 0: the input, `step` apart; view 1: the output, `outStep`
+/// 0 or 1) into `result`, which holds `count` elements.
+func reduceRows<T: TensorScalar>(
+  _ kernel: ReduceKernel, _ source: UnsafePointer<T>, _ walk: RowWalk, step: Int, outStep: Int,
+  into result: UnsafeMutablePointer<T>, count: Int
+) {
+  let inner = walk.length
+  result.initialize(repeating: kernel.identity(), count: count)
+  walk.forEach { positions, _ in
+    let (row, target) = (source + positions[0], result + positions[1])
+    if outStep == 0 {
+      target[0] = kernel.combine(target[0], reduceRow(kernel, row, step, inner))
+    } else {
+      for i in 0..<inner { target[i] = kernel.combine(target[i], row[i &* step]) }
+    }
+  }
+}
+
+/// The reduction of the `n` elements `p[0], p[step], …`.
+@inline(__always)
+func reduceRow<T: TensorScalar>(
+  _ kernel: ReduceKernel, _ p: UnsafePointer<T>, _ step: Int, _ n: Int
+)
+  -> T
+{
+  switch kernel {
+  case .sum where step == 1:
+    // Eight partial sums, so the loop vectorizes (and rounds a little less).
+    var lanes = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
+    var i = 0
+    while i + 8 <= n {
+      lanes.0 += p[i]
+      lanes.1 += p[i + 1]
+      lanes.2 += p[i + 2]
+      lanes.3 += p[i + 3]
+      lanes.4 += p[i + 4]
+      lanes.5 += p[i + 5]
+      lanes.6 += p[i + 6]
+      lanes.7 += p[i + 7]
+      i += 8
+    }
+    var s =
+      ((lanes.0 + lanes.1) + (lanes.2 + lanes.3)) + ((lanes.4 + lanes.5) + (lanes.6 + lanes.7))
+    while i < n {
+      s += p[i]
+      i += 1
+    }
+    return s
+  default:
+    var m: T = kernel.identity()
+    for i in 0..<n {
+      m = kernel.combine(m, p[i * step])
+      if m.isNaN { break }
+    }
+    return m
   }
 }

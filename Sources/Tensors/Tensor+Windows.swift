@@ -71,6 +71,18 @@ public struct Windows2D: Equatable, Sendable, CustomStringConvertible {
       along(size.width, kernel.width, stride.width, padding.width, dilation.width))
   }
 
+  /// The window positions `0..<count` whose tap at `offset` from the window's start
+  /// (`ox · stride + offset`) lands inside an axis of `size`: the windows whose tap is
+  /// not in the padding. The others come before and after it.
+  func positionsInside(size: Int, offset: Int, stride: Int, count: Int) -> Range<Int> {
+    // ox · stride + offset ≥ 0  ⇔  ox ≥ ⌈−offset / stride⌉
+    let first = offset >= 0 ? 0 : (stride - 1 - offset) / stride
+    // ox · stride + offset ≤ size − 1  ⇔  ox ≤ ⌊(size − 1 − offset) / stride⌋
+    let last = size - 1 - offset < 0 ? 0 : (size - 1 - offset) / stride + 1
+    let end = Swift.min(count, last)
+    return Swift.min(first, end)..<end
+  }
+
   /// Checks that the windows fit an input of `size`: positive kernel, stride and dilation,
   /// padding that is not negative, and a (dilated) window no larger than the padded input.
   public func validate(for size: Size2D, op: String) throws {
@@ -99,12 +111,7 @@ func inPlaneChunks(_ n: Int, work: Int, _ body: (Int, Int) -> Void) {
     return
   }
   let half = n / 2
-  withoutActuallyEscaping(body) { body in
-    let run = UncheckedSendable(body)
-    DispatchQueue.concurrentPerform(iterations: 2) { part in
-      part == 0 ? run.value(0, half) : run.value(half, n - half)
-    }
-  }
+  inParallel({ body(0, half) }, { body(half, n - half) })
 }
 
 // listing: unfold-planes
@@ -126,13 +133,22 @@ func unfoldPlanes<T: TensorScalar>(
           // Row (ki, kj) of the columns: tap (ki, kj) of every window, window by window.
           let row = out + (plane * taps + ki * w.kernel.width + kj) * columns
           // exercise 6.2: im2col, one tap of every window
+          let dy = ki * w.dilation.height - w.padding.height
+          let dx = kj * w.dilation.width - w.padding.width
+          // The windows whose tap (ki, kj) lands inside the image's columns.
+          let inside = w.positionsInside(
+            size: wd, offset: dx, stride: w.stride.width, count: o.width)
           for oy in 0..<o.height {
-            for ox in 0..<o.width {
-              let iy = oy * w.stride.height + ki * w.dilation.height - w.padding.height
-              let ix = ox * w.stride.width + kj * w.dilation.width - w.padding.width
-              let inside = iy >= 0 && iy < h && ix >= 0 && ix < wd
-              row[oy * o.width + ox] = inside ? input[iy * wd + ix] : pad
+            let line = row + oy * o.width
+            let iy = oy * w.stride.height + dy
+            guard iy >= 0 && iy < h else {
+              line.update(repeating: pad, count: o.width)  // a row of padding
+              continue
             }
+            let pixels = input + iy * wd + dx  // pixel ix = ox·s + dx of image row iy
+            for ox in 0..<inside.lowerBound { line[ox] = pad }
+            for ox in inside { line[ox] = pixels[ox * w.stride.width] }
+            for ox in inside.upperBound..<o.width { line[ox] = pad }
           }
           // end exercise 6.2
         }
@@ -161,15 +177,14 @@ func foldPlanes<T: TensorScalar>(
           let row = source + (plane * taps + ki * w.kernel.width + kj) * columns
           let dy = ki * w.dilation.height - w.padding.height
           let dx = kj * w.dilation.width - w.padding.width
+          let inside = w.positionsInside(
+            size: wd, offset: dx, stride: w.stride.width, count: o.width)
           for oy in 0..<o.height {
             let iy = oy * w.stride.height + dy
             guard iy >= 0 && iy < h else { continue }
             let line = row + oy * o.width
-            let outputRow = output + iy * wd
-            for ox in 0..<o.width {
-              let ix = ox * w.stride.width + dx
-              if ix >= 0 && ix < wd { outputRow[ix] += line[ox] }
-            }
+            let pixels = output + iy * wd + dx
+            for ox in inside { pixels[ox * w.stride.width] += line[ox] }
           }
         }
       }

@@ -1,5 +1,6 @@
 import Foundation
 import Scalar
+import TestSupport
 import Testing
 
 @testable import Tensors
@@ -90,5 +91,155 @@ struct KernelsTests {
     let sum = try TensorStorage.Statistics.$allocationLog.withValue(log) { try a.adding(b) }
     #expect(sum.scalars.allSatisfy { $0 == 2 })
     #expect(log.bytes == 1000 * 1000 * 4, "allocated \(log.bytes) bytes")
+  }
+}
+
+@Suite("Kernels: rows merged, split across both cores, reduced and compared in place")
+struct RowKernelsTests {
+  @Test("a row walk merges the axes every view steps through evenly and drops size-1 axes")
+  func merging() {
+    let whole = RowWalk(shape: [2, 3, 4, 5], strides: [[60, 20, 5, 1]])
+    #expect(whole.shape == [120] && whole.strides == [[1]])
+    // A per-channel operand beside an NCHW one: rows of H·W, not of W.
+    let perChannel = RowWalk(shape: [2, 3, 4, 5], strides: [[60, 20, 5, 1], [0, 1, 0, 0]])
+    #expect(perChannel.shape == [2, 3, 20] && perChannel.strides == [[60, 20, 1], [0, 1, 0]])
+    let transposed = RowWalk(shape: [3, 2], strides: [[1, 3]])
+    #expect(transposed.shape == [3, 2] && transposed.strides == [[1, 3]])
+    let single = RowWalk(shape: [1, 1], strides: [[7, 7]])
+    #expect(single.shape == [1] && single.strides == [[0]])
+    let scalar = RowWalk(shape: [], strides: [[]])
+    #expect(scalar.shape == [1])
+    let empty = RowWalk(shape: [2, 0, 3], strides: [[0, 3, 1]])
+    var visited = 0
+    empty.forEach { _, _ in visited += 1 }
+    #expect(visited == 0)
+  }
+
+  @Test("walking from any row visits what a walk from the start visits there")
+  func rowRanges() {
+    let walk = RowWalk(shape: [3, 4, 5, 2], strides: [[1, 30, 3, 15], [40, 10, 2, 1]])
+    var all: [[Int]] = []
+    walk.forEach { positions, index in all.append(positions + [index]) }
+    #expect(all.count == 60)
+    for start in [0, 1, 7, 19, 59] {
+      var part: [[Int]] = []
+      walk.forEach(rows: start..<60) { positions, index in part.append(positions + [index]) }
+      #expect(part == Array(all[start...]), "from row \(start)")
+    }
+  }
+
+  @Test("zips, maps and copies of large strided views, split across both cores, are exact")
+  func largeStridedViews() throws {
+    var g = SeededGenerator(seed: 31)
+    let values = (0..<(600 * 500)).map { _ in Double.random(in: -2...2, using: &g) }
+    let rows = (0..<600).map { _ in Double.random(in: -2...2, using: &g) }
+    for dtype in [DType.float32, .float64] {
+      let a = try laidOut(values, shape: [600, 500], layout: 1, dtype: dtype)  // transposed
+      let b = try Tensor(rows, shape: [600, 1], dtype: dtype).expandedKeptAxes(to: [600, 500])
+      let product = Tensor.zipped(.multiply, a, b, shape: [600, 500]).scalars
+      let stored = a.scalars
+      let factor = (0..<600).map { dtype == .float32 ? Double(Float(rows[$0])) : rows[$0] }
+      let exact = (0..<stored.count).map { i in
+        dtype == .float32
+          ? Double(Float(stored[i]) * Float(factor[i / 500])) : stored[i] * factor[i / 500]
+      }
+      #expect(product == exact)
+      let sliced = try laidOut(values, shape: [600, 500], layout: 2, dtype: dtype)  // step 2
+      #expect(sliced.mapped(.negate).scalars == sliced.scalars.map { -$0 })
+      let permuted = try Tensor(values, shape: [60, 50, 100], dtype: dtype).permuted([2, 0, 1])
+      let copy = permuted.contiguous().scalars
+      let source = try Tensor(values, shape: [60, 50, 100], dtype: dtype).scalars
+      #expect(
+        (0..<copy.count).allSatisfy { i in
+          let (k, rest) = (i / 3000, i % 3000)
+          return copy[i] == source[(rest / 50) * 5000 + (rest % 50) * 100 + k]
+        })
+    }
+  }
+
+  /// The row-major multi-index of flat position `i` in `shape`.
+  func multiIndex(_ i: Int, _ shape: [Int]) -> [Int] {
+    var rest = i
+    var index = [Int](repeating: 0, count: shape.count)
+    for axis in shape.indices.reversed() {
+      index[axis] = rest % shape[axis]
+      rest /= shape[axis]
+    }
+    return index
+  }
+
+  @Test(
+    "sum, max and min over every set of axes of a transposed 4-d view equal a naive loop",
+    arguments: [DType.float64, .float32])
+  func reductions(dtype: DType) throws {
+    var g = SeededGenerator(seed: 32)
+    let shape = [3, 4, 5, 6]
+    var values = (0..<360).map { _ in Double(Int.random(in: -20...20, using: &g)) / 4 }
+    let x = try laidOut(values, shape: shape, layout: 1, dtype: dtype)  // stored transposed
+    values[77] = .nan
+    let withNaN = try laidOut(values, shape: shape, layout: 1, dtype: dtype)
+    for subset in 1..<16 {
+      let axes = (0..<4).filter { subset & (1 << $0) != 0 }
+      let kept = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
+      func naive(_ t: Tensor, _ start: Double, _ combine: (Double, Double) -> Double) -> [Double] {
+        var out = [Double](repeating: start, count: kept.reduce(1, *))
+        let scalars = t.scalars
+        for i in 0..<360 {
+          let index = multiIndex(i, shape)
+          let o = zip(index, kept).reduce(0) { $0 * $1.1 + ($1.1 == 1 ? 0 : $1.0) }
+          out[o] = combine(out[o], scalars[i])
+        }
+        return out
+      }
+      let nanMax: (Double, Double) -> Double = { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+      let nanMin: (Double, Double) -> Double = { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+      let what = "axes \(axes) \(dtype)"
+      #expect(try x.sum(axes: axes, keepingAxes: true).scalars == naive(x, 0, +), "\(what)")
+      #expect(
+        allClose(
+          try withNaN.max(axes: axes, keepingAxes: true).scalars,
+          naive(withNaN, -.infinity, nanMax),
+          tolerance: 0), "max \(what)")
+      #expect(
+        allClose(
+          try withNaN.min(axes: axes, keepingAxes: true).scalars, naive(withNaN, .infinity, nanMin),
+          tolerance: 0), "min \(what)")
+    }
+  }
+
+  @Test(
+    "argmax and argmin along every axis: the first of ties, the first NaN, strided views",
+    arguments: [DType.float64, .float32, .int64])
+  func argBest(dtype: DType) throws {
+    var g = SeededGenerator(seed: 33)
+    let shape = [5, 6, 40]
+    var values = (0..<1200).map { _ in Double(Int.random(in: -3...3, using: &g)) }  // ties
+    if dtype != .int64 { for i in [17, 333, 334, 901] { values[i] = .nan } }
+    let x = try laidOut(values, shape: shape, layout: 1, dtype: dtype)  // stored transposed
+    let scalars = x.scalars
+    for axis in 0..<3 {
+      for largest in [true, false] {
+        let got = try (largest ? x.argmax(axis: axis) : x.argmin(axis: axis)).integers()
+        var kept = shape
+        kept[axis] = 1
+        var expected: [Int] = []
+        for o in 0..<kept.reduce(1, *) {
+          var index = multiIndex(o, kept)
+          var best = 0
+          for t in 0..<shape[axis] {
+            index[axis] = t
+            let flat = zip(index, shape).reduce(0) { $0 * $1.1 + $1.0 }
+            index[axis] = best
+            let b = scalars[zip(index, shape).reduce(0) { $0 * $1.1 + $1.0 }]
+            index[axis] = t
+            let c = scalars[flat]
+            if b.isNaN { break }
+            if c.isNaN || (largest ? c > b : c < b) { best = t }
+          }
+          expected.append(best)
+        }
+        #expect(got == expected, "axis \(axis) \(largest ? "argmax" : "argmin") \(dtype)")
+      }
+    }
   }
 }

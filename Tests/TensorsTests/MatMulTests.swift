@@ -1,5 +1,6 @@
 import Foundation
 import Scalar
+import TestSupport
 import Testing
 
 @testable import Tensors
@@ -116,6 +117,48 @@ struct MatMulLayoutTests {
       let expectedB = naiveProduct(aT, seed.scalars, batches: batches, m: k, k: m, n: n)
       #expect(close(a.grad?.scalars ?? [], expectedA, tolerance), "Ā \(what), seed \(seed.strides)")
       #expect(close(b.grad?.scalars ?? [], expectedB, tolerance), "B̄ \(what), seed \(seed.strides)")
+    }
+  }
+}
+
+@Suite("MatMul: the Float32 kernel across its blocks and both cores")
+struct MatMulKernelTests {
+  @Test(
+    "products that cross every block edge and both two-core splits equal Float64's",
+    arguments: [
+      // (batch, m, k, n): ragged tiles; k past one 256-deep block; m past one 96-row block;
+      // n past one 2048-column block; a large single product (split by columns); a large
+      // batch (split by matrices).
+      ([Int](), 7, 5, 13), ([], 97, 300, 33), ([], 5, 7, 2100), ([], 130, 257, 130),
+      ([3], 70, 50, 90), ([2, 3], 9, 20, 64),
+    ])
+  func blocks(batch: [Int], m: Int, k: Int, n: Int) throws {
+    var g = SeededGenerator(seed: UInt64(m * 1000 + n))
+    for (layoutA, layoutB) in [(0, 0), (1, 0), (0, 1), (1, 1), (4, 2), (5, 3)] {
+      let count = batch.reduce(1, *)
+      let va = (0..<(count * m * k)).map { _ in Double.random(in: -2...2, using: &g) }
+      let vb = (0..<(count * k * n)).map { _ in Double.random(in: -2...2, using: &g) }
+      func operand(_ values: [Double], _ shape: [Int], _ layout: Int, _ dtype: DType) throws
+        -> Tensor
+      {
+        guard layout == 5, let first = shape.first, first > 1 else {
+          return try laidOut(values, shape: shape, layout: layout, dtype: dtype)
+        }
+        // The first matrix of the batch, expanded over it (stride 0).
+        let one = Array(values.prefix(values.count / first))
+        return try Tensor(one, shape: [1] + shape.dropFirst(), dtype: dtype)
+          .expandedKeptAxes(to: shape)
+      }
+      let a32 = try operand(va, batch + [m, k], layoutA, .float32)
+      let b32 = try operand(vb, batch + [k, n], layoutB, .float32)
+      let a64 = try operand(va, batch + [m, k], layoutA, .float64)
+      let b64 = try operand(vb, batch + [k, n], layoutB, .float64)
+      let got = try a32.matrixProduct(b32)
+      let expected = try a64.matrixProduct(b64)
+      #expect(got.shape == expected.shape)
+      #expect(
+        allClose(got.scalars, expected.scalars, tolerance: 1e-4),
+        "A \(a32.shape)/\(a32.strides), B \(b32.shape)/\(b32.strides)")
     }
   }
 }

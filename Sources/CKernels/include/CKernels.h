@@ -1,6 +1,8 @@
 #ifndef GRADBOOK_CKERNELS_H
 #define GRADBOOK_CKERNELS_H
 
+#include <stdint.h>
+
 /* Kernels whose vector width is chosen when the program runs, not when it is built: the
  * few loops that run twice as fast with AVX2 and FMA (x86-64 CPUs since 2013) but must not
  * stop older CPUs with an illegal instruction. PyTorch dispatches its CPU kernels the same
@@ -25,7 +27,10 @@ static inline float gradbook_tanhf(float x) {
   q = q * x2 + 1.18534705686654e-04f;
   q = q * x2 + 2.26843463243900e-03f;
   q = q * x2 + 4.89352518554385e-03f;
-  return x != x ? x : p / q;
+  /* Past the clamp, ±1 exactly (the approximation there is 1 − 2.4e-7, or 1 + 1e-7 with
+   * FMA contraction; the true value is within 2.4e-7 of ±1). */
+  float r = x > clamp ? 1.0f : (x < -clamp ? -1.0f : p / q);
+  return x != x ? x : r;
 }
 
 /* out[i] = gradbook_tanhf(in[i]) for i < n, with AVX2 and FMA when the CPU has them. */
@@ -33,5 +38,28 @@ void gradbook_tanh_f32(const float *in, float *out, long n);
 
 /* 1 when the vector kernels above run with AVX2 and FMA on this CPU, 0 otherwise. */
 int gradbook_kernels_use_avx2(void);
+
+/* argmax (largest 1) or argmin (0) along an axis, for `inner` outputs at once: won[i] is
+ * the index t < candidates of the best of row[i·step + t·along] (the first on ties); best is
+ * scratch of `inner` elements. Returns 1 when a NaN was among the values (then won[] does
+ * not say where the first NaN is: the caller redoes the row). */
+int gradbook_argbest_f32(const float *row, long inner, long step, long candidates, long along,
+                          int largest, float *best, int64_t *won);
+int gradbook_argbest_f64(const double *row, long inner, long step, long candidates,
+                          long along, int largest, double *best, int64_t *won);
+
+/* Row-major single-precision matrix product with this package's own AVX-512 or AVX2 + FMA
+ * kernels (OpenBLAS 0.3.21 runs its SSE3 kernel on CPUs newer than it knows):
+ * C = op(A) · op(B), or C += op(A) · op(B) when `accumulate` is 1, where op(A) is m × k and
+ * reads a[i·lda + p] (or a[p·lda + i] when `transposeA`), op(B) is k × n likewise, and C is
+ * m × n with rows ldc apart. Call only when gradbook_sgemm_available() is 1. */
+void gradbook_sgemm(int transposeA, int transposeB, long m, long n, long k, const float *a,
+                    long lda, const float *b, long ldb, int accumulate, float *c, long ldc);
+
+/* 1 when gradbook_sgemm runs on this CPU (AVX2 and FMA at least), 0 otherwise. */
+int gradbook_sgemm_available(void);
+
+/* The micro-kernel gradbook_sgemm uses on this CPU, e.g. "AVX-512 8×32", or "none". */
+const char *gradbook_sgemm_kernel(void);
 
 #endif

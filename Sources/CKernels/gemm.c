@@ -1,0 +1,211 @@
+#include "CKernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Single-precision matrix product, blocked as BLIS and OpenBLAS block it (Goto's algorithm):
+ *
+ *   for each block of NC columns of B and C
+ *     for each block of KC rows of B      — pack them: panels of NR columns, k-major
+ *       for each block of MC rows of A    — pack them: panels of MR rows, k-major
+ *         for each MR × NR tile of C      — the micro-kernel: KC rank-1 updates in registers
+ *
+ * The micro-kernel is written once with the compiler's vector types and compiled for
+ * AVX-512 (MR 8 × NR 32: 16 accumulators of 16 floats) and for AVX2 + FMA (MR 6 × NR 16:
+ * 12 accumulators of 8 floats); `gradbook_sgemm_available` says whether this CPU has either.
+ * Packing reads any layout (transposed or not, any leading dimension), zero-pads the ragged
+ * edges, and lets the micro-kernel read both operands with unit stride. */
+
+#define KC 256
+#define MC 96
+#define NC 2048
+
+typedef struct {
+  const float *base;
+  long ld;
+  int transposed;
+} matrix_view;
+
+/* Element (row, column) of a row-major view, or of its transpose. */
+static inline float element(matrix_view v, long row, long column) {
+  return v.transposed ? v.base[column * v.ld + row] : v.base[row * v.ld + column];
+}
+
+/* Packs rows [i0, i0 + mc) × columns [p0, p0 + kc) of A as panels of `mr` rows: within a
+ * panel, for each p the mr values of column p (zero past the last row). */
+static void pack_a(matrix_view a, long i0, long mc, long p0, long kc, int mr, float *out) {
+  for (long ir = 0; ir < mc; ir += mr) {
+    long rows = mc - ir < mr ? mc - ir : mr;
+    for (long p = 0; p < kc; p++) {
+      long i = 0;
+      if (!a.transposed) {
+        for (; i < rows; i++) out[i] = a.base[(i0 + ir + i) * a.ld + p0 + p];
+      } else {
+        const float *column = a.base + (p0 + p) * a.ld + i0 + ir;
+        for (; i < rows; i++) out[i] = column[i];
+      }
+      for (; i < mr; i++) out[i] = 0;
+      out += mr;
+    }
+  }
+}
+
+/* Packs rows [p0, p0 + kc) × columns [j0, j0 + nc) of B as panels of `nr` columns: within a
+ * panel, for each p the nr values of row p (zero past the last column). */
+static void pack_b(matrix_view b, long p0, long kc, long j0, long nc, int nr, float *out) {
+  for (long jr = 0; jr < nc; jr += nr) {
+    long columns = nc - jr < nr ? nc - jr : nr;
+    for (long p = 0; p < kc; p++) {
+      long j = 0;
+      if (!b.transposed) {
+        const float *row = b.base + (p0 + p) * b.ld + j0 + jr;
+        if (columns == nr) {
+          memcpy(out, row, sizeof(float) * (size_t)nr);
+          j = nr;
+        } else {
+          for (; j < columns; j++) out[j] = row[j];
+        }
+      } else {
+        for (; j < columns; j++) out[j] = b.base[(j0 + jr + j) * b.ld + p0 + p];
+      }
+      for (; j < nr; j++) out[j] = 0;
+      out += nr;
+    }
+  }
+}
+
+/* The packing buffers of this thread, grown when a product needs more. */
+static _Thread_local float *packed_a, *packed_b;
+static _Thread_local size_t packed_a_count, packed_b_count;
+
+static float *buffer(float **buffer, size_t *count, size_t needed) {
+  if (*count < needed) {
+    free(*buffer);
+    size_t bytes = (needed * sizeof(float) + 63) & ~(size_t)63;
+    *buffer = aligned_alloc(64, bytes);
+    *count = *buffer ? needed : 0;
+  }
+  return *buffer;
+}
+
+/* Adds (or, when `overwrite`, stores) the rows × columns corner of an MR × NR tile to C. */
+static inline void store_tile(const float *tile, int nr, long rows, long columns, float *c,
+                              long ldc, int overwrite) {
+  for (long i = 0; i < rows; i++) {
+    float *row = c + i * ldc;
+    const float *t = tile + i * nr;
+    if (overwrite) {
+      for (long j = 0; j < columns; j++) row[j] = t[j];
+    } else {
+      for (long j = 0; j < columns; j++) row[j] += t[j];
+    }
+  }
+}
+
+/* The micro-kernel: tile = Σ_p a[p][0..<MR]ᵀ · b[p][0..<NR], V the vector type (NR = 2 V). */
+#define MICRO_KERNEL(NAME, V, LANES, MR)                                                   \
+  static void NAME(long kc, const float *restrict a, const float *restrict b,             \
+                   float *restrict tile) {                                                 \
+    V acc0[MR], acc1[MR];                                                                  \
+    for (int i = 0; i < MR; i++) acc0[i] = acc1[i] = (V){0};                               \
+    for (long p = 0; p < kc; p++) {                                                        \
+      V b0, b1;                                                                            \
+      memcpy(&b0, b + p * 2 * LANES, sizeof(V));                                           \
+      memcpy(&b1, b + p * 2 * LANES + LANES, sizeof(V));                                   \
+      const float *ap = a + p * MR;                                                        \
+      for (int i = 0; i < MR; i++) {                                                       \
+        V ai = (V){0} + ap[i];                                                             \
+        acc0[i] += ai * b0;                                                                \
+        acc1[i] += ai * b1;                                                                \
+      }                                                                                    \
+    }                                                                                      \
+    for (int i = 0; i < MR; i++) {                                                         \
+      memcpy(tile + i * 2 * LANES, &acc0[i], sizeof(V));                                   \
+      memcpy(tile + i * 2 * LANES + LANES, &acc1[i], sizeof(V));                           \
+    }                                                                                      \
+  }
+
+/* One product with a given micro-kernel: C = A·B (beta 0) or C += A·B (beta 1). */
+#define GEMM_DRIVER(NAME, KERNEL, MR, NR)                                                  \
+  static void NAME(matrix_view a, matrix_view b, long m, long n, long k, int accumulate,  \
+                   float *c, long ldc) {                                                   \
+    long mcMax = (MC / MR) * MR;                                                           \
+    float *pa = buffer(&packed_a, &packed_a_count, (size_t)mcMax * KC);                    \
+    float *pb = buffer(&packed_b, &packed_b_count, (size_t)(NC + NR) * KC);                \
+    if (!pa || !pb) abort();                                                               \
+    float tile[MR * NR] __attribute__((aligned(64)));                                      \
+    for (long j0 = 0; j0 < n; j0 += NC) {                                                  \
+      long nc = n - j0 < NC ? n - j0 : NC;                                                 \
+      for (long p0 = 0; p0 < k; p0 += KC) {                                                \
+        long kc = k - p0 < KC ? k - p0 : KC;                                               \
+        int overwrite = !accumulate && p0 == 0;                                            \
+        pack_b(b, p0, kc, j0, nc, NR, pb);                                                 \
+        for (long i0 = 0; i0 < m; i0 += mcMax) {                                           \
+          long mc = m - i0 < mcMax ? m - i0 : mcMax;                                       \
+          pack_a(a, i0, mc, p0, kc, MR, pa);                                               \
+          for (long jr = 0; jr < nc; jr += NR) {                                           \
+            long columns = nc - jr < NR ? nc - jr : NR;                                    \
+            for (long ir = 0; ir < mc; ir += MR) {                                         \
+              long rows = mc - ir < MR ? mc - ir : MR;                                     \
+              KERNEL(kc, pa + ir * kc, pb + jr * kc, tile);                                \
+              store_tile(tile, NR, rows, columns, c + (i0 + ir) * ldc + j0 + jr, ldc,     \
+                         overwrite);                                                       \
+            }                                                                              \
+          }                                                                                \
+        }                                                                                  \
+      }                                                                                    \
+    }                                                                                      \
+  }
+
+#if defined(__x86_64__)
+typedef float v16f __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+
+#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
+MICRO_KERNEL(kernel_avx512, v16f, 16, 8)
+GEMM_DRIVER(gemm_avx512, kernel_avx512, 8, 32)
+#pragma clang attribute pop
+
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+MICRO_KERNEL(kernel_avx2, v8f, 8, 6)
+GEMM_DRIVER(gemm_avx2, kernel_avx2, 6, 16)
+#pragma clang attribute pop
+
+static int use_avx512(void) {
+  static int answer = -1;
+  int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
+  if (known < 0) {
+    __builtin_cpu_init();
+    known = __builtin_cpu_supports("avx512f") && gradbook_kernels_use_avx2();
+    __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
+  }
+  return known;
+}
+
+int gradbook_sgemm_available(void) { return gradbook_kernels_use_avx2(); }
+
+const char *gradbook_sgemm_kernel(void) {
+  return use_avx512() ? "AVX-512 8×32" : (gradbook_kernels_use_avx2() ? "AVX2 6×16" : "none");
+}
+
+void gradbook_sgemm(int transposeA, int transposeB, long m, long n, long k, const float *a,
+                    long lda, const float *b, long ldb, int accumulate, float *c, long ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (long i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
+    return;
+  }
+  matrix_view va = {a, lda, transposeA}, vb = {b, ldb, transposeB};
+  if (use_avx512()) gemm_avx512(va, vb, m, n, k, accumulate, c, ldc);
+  else if (gradbook_kernels_use_avx2()) gemm_avx2(va, vb, m, n, k, accumulate, c, ldc);
+  else abort(); /* callers ask gradbook_sgemm_available() first */
+}
+#else
+int gradbook_sgemm_available(void) { return 0; }
+const char *gradbook_sgemm_kernel(void) { return "none"; }
+void gradbook_sgemm(int transposeA, int transposeB, long m, long n, long k, const float *a,
+                    long lda, const float *b, long ldb, int accumulate, float *c, long ldc) {
+  abort();
+}
+#endif
