@@ -34,18 +34,23 @@ static inline float element(matrix_view v, long row, long column) {
 /* Packs rows [i0, i0 + mc) × columns [p0, p0 + kc) of A as panels of `mr` rows: within a
  * panel, for each p the mr values of column p (zero past the last row). */
 static void pack_a(matrix_view a, long i0, long mc, long p0, long kc, int mr, float *out) {
-  for (long ir = 0; ir < mc; ir += mr) {
+  for (long ir = 0; ir < mc; ir += mr, out += kc * mr) {
     long rows = mc - ir < mr ? mc - ir : mr;
-    for (long p = 0; p < kc; p++) {
-      long i = 0;
-      if (!a.transposed) {
-        for (; i < rows; i++) out[i] = a.base[(i0 + ir + i) * a.ld + p0 + p];
-      } else {
-        const float *column = a.base + (p0 + p) * a.ld + i0 + ir;
-        for (; i < rows; i++) out[i] = column[i];
+    if (!a.transposed) {
+      /* Row i of A is contiguous along p: read it in order, write every mr-th slot. */
+      for (long i = 0; i < rows; i++) {
+        const float *row = a.base + (i0 + ir + i) * a.ld + p0;
+        for (long p = 0; p < kc; p++) out[p * mr + i] = row[p];
       }
-      for (; i < mr; i++) out[i] = 0;
-      out += mr;
+      for (long i = rows; i < mr; i++)
+        for (long p = 0; p < kc; p++) out[p * mr + i] = 0;
+    } else {
+      for (long p = 0; p < kc; p++) {
+        const float *column = a.base + (p0 + p) * a.ld + i0 + ir;
+        long i = 0;
+        for (; i < rows; i++) out[p * mr + i] = column[i];
+        for (; i < mr; i++) out[p * mr + i] = 0;
+      }
     }
   }
 }
@@ -53,23 +58,23 @@ static void pack_a(matrix_view a, long i0, long mc, long p0, long kc, int mr, fl
 /* Packs rows [p0, p0 + kc) × columns [j0, j0 + nc) of B as panels of `nr` columns: within a
  * panel, for each p the nr values of row p (zero past the last column). */
 static void pack_b(matrix_view b, long p0, long kc, long j0, long nc, int nr, float *out) {
-  for (long jr = 0; jr < nc; jr += nr) {
+  for (long jr = 0; jr < nc; jr += nr, out += kc * nr) {
     long columns = nc - jr < nr ? nc - jr : nr;
-    for (long p = 0; p < kc; p++) {
-      long j = 0;
-      if (!b.transposed) {
+    if (!b.transposed) {
+      for (long p = 0; p < kc; p++) {
         const float *row = b.base + (p0 + p) * b.ld + j0 + jr;
-        if (columns == nr) {
-          memcpy(out, row, sizeof(float) * (size_t)nr);
-          j = nr;
-        } else {
-          for (; j < columns; j++) out[j] = row[j];
-        }
-      } else {
-        for (; j < columns; j++) out[j] = b.base[(j0 + jr + j) * b.ld + p0 + p];
+        long j = 0;
+        for (; j < columns; j++) out[p * nr + j] = row[j];
+        for (; j < nr; j++) out[p * nr + j] = 0;
       }
-      for (; j < nr; j++) out[j] = 0;
-      out += nr;
+    } else {
+      /* Column j of op(B) is a contiguous row of the stored matrix. */
+      for (long j = 0; j < columns; j++) {
+        const float *column = b.base + (j0 + jr + j) * b.ld + p0;
+        for (long p = 0; p < kc; p++) out[p * nr + j] = column[p];
+      }
+      for (long j = columns; j < nr; j++)
+        for (long p = 0; p < kc; p++) out[p * nr + j] = 0;
     }
   }
 }
@@ -102,16 +107,17 @@ static inline void store_tile(const float *tile, int nr, long rows, long columns
   }
 }
 
-/* The micro-kernel: tile = Σ_p a[p][0..<MR]ᵀ · b[p][0..<NR], V the vector type (NR = 2 V). */
+/* The micro-kernel: tile = Σ_p a[p][0..<MR]ᵀ · b[p][0..<NR], V the vector type (NR = 2 V),
+ * B's rows `ldb` apart (NR when packed; a row-major B's own rows are read in place). */
 #define MICRO_KERNEL(NAME, V, LANES, MR)                                                   \
-  static void NAME(long kc, const float *restrict a, const float *restrict b,             \
+  static void NAME(long kc, const float *restrict a, const float *restrict b, long ldb,   \
                    float *restrict tile) {                                                 \
     V acc0[MR], acc1[MR];                                                                  \
     for (int i = 0; i < MR; i++) acc0[i] = acc1[i] = (V){0};                               \
     for (long p = 0; p < kc; p++) {                                                        \
       V b0, b1;                                                                            \
-      memcpy(&b0, b + p * 2 * LANES, sizeof(V));                                           \
-      memcpy(&b1, b + p * 2 * LANES + LANES, sizeof(V));                                   \
+      memcpy(&b0, b + p * ldb, sizeof(V));                                                 \
+      memcpy(&b1, b + p * ldb + LANES, sizeof(V));                                         \
       const float *ap = a + p * MR;                                                        \
       for (int i = 0; i < MR; i++) {                                                       \
         V ai = (V){0} + ap[i];                                                             \
@@ -139,15 +145,20 @@ static inline void store_tile(const float *tile, int nr, long rows, long columns
       for (long p0 = 0; p0 < k; p0 += KC) {                                                \
         long kc = k - p0 < KC ? k - p0 : KC;                                               \
         int overwrite = !accumulate && p0 == 0;                                            \
-        pack_b(b, p0, kc, j0, nc, NR, pb);                                                 \
+        /* A row-major B is read in place, full NR-wide panels at least; the rest packed. */ \
+        long direct = b.transposed ? 0 : (nc / NR) * NR;                                   \
+        if (direct < nc) pack_b(b, p0, kc, j0 + direct, nc - direct, NR, pb);              \
         for (long i0 = 0; i0 < m; i0 += mcMax) {                                           \
           long mc = m - i0 < mcMax ? m - i0 : mcMax;                                       \
           pack_a(a, i0, mc, p0, kc, MR, pa);                                               \
           for (long jr = 0; jr < nc; jr += NR) {                                           \
             long columns = nc - jr < NR ? nc - jr : NR;                                    \
+            const float *bp = jr < direct ? b.base + p0 * b.ld + j0 + jr                   \
+                                          : pb + (jr - direct) * kc;                       \
+            long ldb = jr < direct ? b.ld : NR;                                            \
             for (long ir = 0; ir < mc; ir += MR) {                                         \
               long rows = mc - ir < MR ? mc - ir : MR;                                     \
-              KERNEL(kc, pa + ir * kc, pb + jr * kc, tile);                                \
+              KERNEL(kc, pa + ir * kc, bp, ldb, tile);                                     \
               store_tile(tile, NR, rows, columns, c + (i0 + ir) * ldc + j0 + jr, ldc,     \
                          overwrite);                                                       \
             }                                                                              \

@@ -11,8 +11,8 @@ extension Tensor {
   /// evaluation the running statistics normalize, so one example's output does not depend
   /// on the others in its batch. Without running statistics the batch's are used in both.
   ///
-  /// Training mode is one fused recorded operation; its VJP, written with tensor ops that
-  /// recompute the statistics from the input, is differentiable again:
+  /// Training mode is one fused recorded operation; its VJP, written with tensor ops, is
+  /// differentiable again (a recorded backward recomputes the statistics from the input):
   ///
   ///     x̄ = (1/σ)(ĝ − mean(ĝ) − x̂ · mean(ĝ x̂)),   ĝ = ȳ γ,   x̂ = (x − μ)/σ
   public func batchNorm(
@@ -70,13 +70,14 @@ extension Tensor {
       return (mean, centered, variance, inverse, try centered * inverse)
       // end exercise 6.6
     }
-    let (y, mean, variance) = try plainly {
+    let (y, saved) = try plainly {
       let s = try statistics(x)
       var y = s.normalized
       if let weight { y = try y * channelwise(weight) }
       if let bias { y = try y + channelwise(bias) }
-      return (y, s.mean, s.variance)
+      return (y, s)
     }
+    let (mean, variance) = (saved.mean, saved.variance)
     if training, let runningMean, let runningVariance {
       try withoutGrad {
         // exercise 6.7: The running statistics
@@ -111,21 +112,23 @@ extension Tensor {
         return try sumOfTerms(terms)
       }
     ) { g in
-      let s = try statistics(x)
+      // A first-order backward reuses the forward's statistics; a recorded one (for a second
+      // derivative) recomputes them from x, so that they are differentiated too.
+      let s = GradMode.isRecording ? try statistics(x) : saved
+      // Grouped so that each pass over the activations counts: with the per-channel
+      // ŝ = γ/σ, x̄ = ŝ ȳ − x̂ ŝ mean(ȳ x̂) − ŝ mean(ȳ), and the two sums are γ̄ and β̄.
+      let sumG = try g.sum(axes: axes, keepingAxes: true)
+      let sumGX = try (g * s.normalized).sum(axes: axes, keepingAxes: true)
       var grads: [Tensor?] = []
       if x.requiresGrad {
-        let gHat = try weight.map { try g * channelwise($0) } ?? g
-        let meanG = try gHat.mean(axes: axes, keepingAxes: true)
-        let meanGX = try (gHat * s.normalized).mean(axes: axes, keepingAxes: true)
-        grads.append(try s.inverse * (gHat - meanG - s.normalized * meanGX))
+        let scale = try weight.map { try s.inverse * channelwise($0) } ?? s.inverse
+        let count = Double(n)
+        grads.append(try scale * g - s.normalized * (scale * sumGX / count) - scale * sumG / count)
       } else {
         grads.append(nil)
       }
-      if let weight {
-        grads.append(
-          weight.requiresGrad ? try (g * s.normalized).sum(axes: axes) : nil)
-      }
-      if let bias { grads.append(bias.requiresGrad ? try g.sum(axes: axes) : nil) }
+      if let weight { grads.append(weight.requiresGrad ? try sumGX.reshaped([channels]) : nil) }
+      if let bias { grads.append(bias.requiresGrad ? try sumG.reshaped([channels]) : nil) }
       return grads
     }
   }

@@ -18,12 +18,15 @@ extension Tensor {
     let out = windows.outputSize(for: try imageSize(op: "maxPool2d"))
     let l = out.height * out.width
     // The values that compete, with −∞ raised to the lowest finite number, so that the padding
-    // (−∞) loses every tie with a real element.
+    // (−∞) loses every tie with a real element; without padding, the input itself.
     let lowest =
       dtype == .float32 ? -Double(Float.greatestFiniteMagnitude) : -Double.greatestFiniteMagnitude
-    let scores = try plainly {
-      try masked(where: isEqual(to: Tensor(scalar: -.infinity, dtype: dtype)), with: lowest)
-    }
+    let scores =
+      padding == 0
+      ? self
+      : try plainly {
+        try masked(where: isEqual(to: Tensor(scalar: -.infinity, dtype: dtype)), with: lowest)
+      }
     // exercise 6.5: Max pooling as routing
     // Which tap of each window wins, found with −∞ in the padding (never the maximum).
     let winners = try plainly {

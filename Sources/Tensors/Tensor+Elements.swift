@@ -186,7 +186,14 @@ extension Tensor {
     let storage = TensorStorage(count: count, dtype: .float32, zeroed: false)
     let p = storage.typed(Float.self)
     let factor = Float(scale)
-    for (i, byte) in bytes.enumerated() { p[i] = Float(byte) * factor }
+    // Through a contiguous buffer when the collection has one (an Array, Data, a slice):
+    // the generic iterator costs a runtime type lookup per byte.
+    let copied: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+      for i in 0..<count { p[i] = Float(buffer[i]) * factor }
+    }
+    if copied == nil {
+      for (i, byte) in bytes.enumerated() { p[i] = Float(byte) * factor }
+    }
     self.init(storage: storage, shape: shape, strides: Tensor.contiguousStrides(shape), offset: 0)
   }
 

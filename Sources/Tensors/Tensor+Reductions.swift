@@ -154,20 +154,35 @@ extension ReduceKernel {
 
 /// Reduces each row of `walk` (view 0: the input, `step` apart; view 1: the output, `outStep`
 /// 0 or 1) into `result`, which holds `count` elements.
+///
+/// Large inputs split their rows across both cores; the second half reduces into a buffer
+/// of its own, combined into `result` at the end (the halves' rows may share outputs).
 func reduceRows<T: TensorScalar>(
   _ kernel: ReduceKernel, _ source: UnsafePointer<T>, _ walk: RowWalk, step: Int, outStep: Int,
   into result: UnsafeMutablePointer<T>, count: Int
 ) {
   let inner = walk.length
-  result.initialize(repeating: kernel.identity(), count: count)
-  walk.forEach { positions, _ in
-    let (row, target) = (source + positions[0], result + positions[1])
-    if outStep == 0 {
-      target[0] = kernel.combine(target[0], reduceRow(kernel, row, step, inner))
-    } else {
-      for i in 0..<inner { target[i] = kernel.combine(target[i], row[i &* step]) }
+  func reduce(rows: Range<Int>, into out: UnsafeMutablePointer<T>) {
+    out.initialize(repeating: kernel.identity(), count: count)
+    walk.forEach(rows: rows) { positions, _ in
+      let (row, target) = (source + positions[0], out + positions[1])
+      if outStep == 0 {
+        target[0] = kernel.combine(target[0], reduceRow(kernel, row, step, inner))
+      } else {
+        for i in 0..<inner { target[i] = kernel.combine(target[i], row[i &* step]) }
+      }
     }
   }
+  let rows = walk.shape.reduce(1, *) / Swift.max(inner, 1)
+  guard rows >= 2, rows * inner >= parallelThreshold, count <= rows * inner / 8 else {
+    reduce(rows: 0..<rows, into: result)
+    return
+  }
+  let half = rows / 2
+  let second = UnsafeMutablePointer<T>.allocate(capacity: count)
+  defer { second.deallocate() }
+  inParallel({ reduce(rows: 0..<half, into: result) }, { reduce(rows: half..<rows, into: second) })
+  for i in 0..<count { result[i] = kernel.combine(result[i], second[i]) }
 }
 
 /// The reduction of the `n` elements `p[0], p[step], …`.
