@@ -135,6 +135,49 @@ struct CheckpointTests {
     try plain.load(from: path)  // without an optimizer its state is ignored
   }
 
+  /// Version `k` of a 4 MB checkpoint: every element is k, so a file mixing two versions
+  /// shows.
+  static func version(_ k: Int) -> [(name: String, tensor: Tensor)] {
+    [
+      ("weight", Tensor.full([1024, 1000], Double(k))),
+      ("bias", Tensor.full([1000], Double(k))),
+    ]
+  }
+
+  @Test("a save killed at any moment leaves a checkpoint that loads: the old one or a new one")
+  func killedMidSave() async throws {
+    let folder = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let path = folder + "/model.safetensors"
+    try SafeTensors.save(Self.version(0), to: path)
+    var versions: Set<Double> = []
+    for run in 0..<8 {
+      // A child process saves new versions in a loop until a timer kills it, 1–120 ms in:
+      // before, during or after a write or the rename.
+      await #expect(processExitsWith: .signal(SIGKILL), "run \(run)") { [path = path as String] in
+        let delay = Int.random(in: 1_000...120_000)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .microseconds(delay)) {
+          kill(getpid(), SIGKILL)
+        }
+        var k = 1
+        while true {
+          try SafeTensors.save(CheckpointTests.version(k), to: path)
+          k += 1
+        }
+      }
+      let (tensors, _) = try SafeTensors.load(from: path)
+      #expect(tensors.map(\.name) == ["bias", "weight"], "run \(run)")
+      let values = Set(tensors.flatMap { $0.tensor.scalars })
+      #expect(values.count == 1, "run \(run): a file mixing versions \(values.sorted())")
+      versions.formUnion(values)
+    }
+    #expect(versions.count > 1, "no child replaced the file: the test proved nothing")
+    // Left behind: at most the killed writes' partial files, never in place of the checkpoint.
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+    #expect(names.contains("model.safetensors"))
+    #expect(names.allSatisfy { $0 == "model.safetensors" || $0.contains(".partial-") })
+  }
+
   /// A module with an int64 buffer, as BatchNorm's `num_batches_tracked`.
   final class Counted: Module {
     let weight: Tensor

@@ -55,6 +55,42 @@ struct TrainingTests {
     }
   }
 
+  @Test("1,000 training steps keep memory flat: tensor bytes exactly, resident memory within 4 MB")
+  func memoryStaysFlat() async {
+    // In a process of its own, so that no other test's tensors come and go meanwhile.
+    // Exit code 2: tensor bytes grew (a tape, gradient or cache kept alive); 3: resident
+    // memory grew by more than 4 MB.
+    await #expect(processExitsWith: .success) {
+      /// Resident memory in bytes, from /proc/self/statm (Linux).
+      func resident() -> Int {
+        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+        let pages = Int(statm.split(separator: " ").dropFirst().first ?? "") ?? 0
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+      }
+      var generator = SeededGenerator(seed: 5)
+      let model = Sequential(
+        Linear(64, 32, using: &generator), ReLU(), Linear(32, 10, using: &generator))
+      let optimizer = Adam(model.parameters())
+      let x = Tensor.randn([16, 64], using: &generator)
+      let targets = (0..<16).map { $0 % 10 }
+      var measured: [(bytes: Int, resident: Int)] = []
+      for step in 1...1_000 {
+        model.zeroGrad()
+        let loss = try crossEntropy(logits: model(x), targets: targets)
+        try loss.backward()
+        try clipGradientNorm(model.parameters(), maxNorm: 1)
+        try optimizer.step()
+        if step == 200 || step == 1_000 {
+          measured.append((TensorStorage.Statistics.liveBytes, resident()))
+        }
+      }
+      let growth = (
+        measured[1].bytes - measured[0].bytes, measured[1].resident - measured[0].resident
+      )
+      if growth.0 != 0 || growth.1 > 4 << 20 { exit(growth.0 != 0 ? 2 : 3) }
+    }
+  }
+
   @Test("evaluation builds no tape and restores the mode")
   func evaluation() throws {
     let (x, y) = try clusters(30, seed: 4)
