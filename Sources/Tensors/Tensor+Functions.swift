@@ -1,6 +1,21 @@
-/// A weak reference to a tensor, for a VJP that reads its operation's output.
-final class WeakTensor {
-  weak var tensor: Tensor?
+/// An operation's output as its VJP may read it: held weakly, and only as long as it is
+/// unchanged — nil once it is freed or changed in place (the VJP then recomputes it from
+/// the inputs).
+final class SavedOutput {
+  private weak var tensor: Tensor?
+  private var version = 0
+
+  /// Keeps `output` (weakly) and its storage's version now.
+  func save(_ output: Tensor) {
+    tensor = output
+    version = output.storage.version
+  }
+
+  /// The output, if it is alive and its values are still those the operation computed.
+  var value: Tensor? {
+    guard let tensor, tensor.storage.version == version else { return nil }
+    return tensor
+  }
 }
 
 // Elementwise functions of one tensor. Each VJP is written with tensor operations on the
@@ -62,19 +77,20 @@ extension Tensor {
   ///
   /// The VJP reads the *output* y = tanh x: g · (1 − y²) needs no second tanh. The output
   /// is held weakly (an output holding its own node strongly would be a cycle); during
-  /// `backward()` it is always alive, because backward holds every tensor of the tape.
+  /// `backward()` it is always alive, because backward holds every tensor of the tape. If
+  /// it was changed in place since, the VJP computes tanh x again instead.
   public func tanh() -> Tensor {
     let x = self
-    let output = WeakTensor()
+    let output = SavedOutput()
     let y = mapped(.tanh).recorded(
       "tanh", [self],
       // since chapter 4: forward mode
       jvp: { t, y in y.tanhGradient(t[0]!) }
       // end since chapter 4
     ) { g in
-      [(output.tensor ?? x.tanh()).tanhGradient(g)]
+      [(output.value ?? x.tanh()).tanhGradient(g)]
     }
-    output.tensor = y
+    output.save(y)
     return y
   }
 

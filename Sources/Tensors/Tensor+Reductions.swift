@@ -97,8 +97,9 @@ extension Tensor {
     -> Tensor
   {
     let reducedAxes = try reductionAxes(axes, op: op)
-    guard reducedAxes.allSatisfy({ shape[$0] > 0 }) else {
-      throw TensorError(op, "cannot take the \(op) of an empty axis of shape \(describe(shape))")
+    if let empty = reducedAxes.first(where: { shape[$0] == 0 }) {
+      throw TensorError(
+        op, "axis \(empty) of shape \(describe(shape)) is empty: it has no \(op)imum")
     }
     let result = reduced(kernel, axes: reducedAxes)
     let input = self

@@ -329,12 +329,19 @@ extension Tensor {
 }
 
 extension Tensor: CustomStringConvertible {
-  /// `Tensor([2, 3], float32, [1, 2, 3, 4, 5, 6])`, abbreviated for large tensors.
+  /// `Tensor([2, 3], float32, [1, 2, 3, 4, 5, 6])`, abbreviated for large tensors; a view
+  /// that covers part of its storage, or steps through it out of row-major order, says so:
+  /// `Tensor([3, 2], float32, view of a storage of 6 (offset 0, strides [1, 3]), [...])` —
+  /// writes through it change the tensor it was made from.
   public var description: String {
     let values = scalars
     let format = dtype == .int64 ? "%.0f" : "%g"
     let shown = values.prefix(8).map { String(format: format, $0) }.joined(separator: ", ")
     let more = values.count > 8 ? ", … (\(values.count) elements)" : ""
-    return "Tensor(\(describe(shape)), \(dtype), [\(shown)\(more)])"
+    let view =
+      isContiguous && offset == 0 && count == storage.count
+      ? ""
+      : "view of a storage of \(storage.count) (offset \(offset), strides \(describe(strides))), "
+    return "Tensor(\(describe(shape)), \(dtype), \(view)[\(shown)\(more)])"
   }
 }

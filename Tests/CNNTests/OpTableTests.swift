@@ -201,3 +201,132 @@ struct OpTableTests {
     #expect(missing.isEmpty, "ops without a row in the op table: \(missing.sorted())")
   }
 }
+
+/// One row per operation of the op table, with inputs that have a zero-size axis, and the
+/// shape of the result NumPy and PyTorch give. Batch norm has none: training needs two
+/// values per channel, and PyTorch refuses a batch of none as well.
+var zeroSizeTable: [(row: OpRow, shape: [Int])] {
+  let empty = { (shape: [Int]) in Tensor.zeros(shape, dtype: .float64) }
+  return [
+    (OpRow("add", [empty([0, 3]), empty([0, 3])]) { try $0[0].adding($0[1]) }, [0, 3]),
+    (OpRow("subtract", [empty([0, 3]), sample([3], seed: 2)]) { try $0[0] - $0[1] }, [0, 3]),
+    (OpRow("multiply", [empty([2, 0]), sample([2, 1], seed: 2)]) { try $0[0] * $0[1] }, [2, 0]),
+    (OpRow("divide", [empty([0, 3]), awayFromZero([3], seed: 2)]) { try $0[0] / $0[1] }, [0, 3]),
+    (OpRow("negate", [empty([0])]) { -$0[0] }, [0]),
+    (OpRow("scale", [empty([2, 0])]) { 2.5 * $0[0] }, [2, 0]),
+    (OpRow("add", [empty([0, 3])]) { $0[0] + 1.5 }, [0, 3]),
+    (OpRow("maximum", [empty([0, 3]), empty([0, 3])]) { try $0[0].maximum($0[1]) }, [0, 3]),
+    (OpRow("minimum", [empty([0, 3]), empty([0, 3])]) { try $0[0].minimum($0[1]) }, [0, 3]),
+    (OpRow("exp", [empty([0, 3])]) { $0[0].exp() }, [0, 3]),
+    (OpRow("log", [empty([0, 3])]) { $0[0].log() }, [0, 3]),
+    (OpRow("sqrt", [empty([0, 3])]) { $0[0].sqrt() }, [0, 3]),
+    (OpRow("abs", [empty([0, 3])]) { $0[0].abs() }, [0, 3]),
+    (OpRow("tanh", [empty([0, 3])]) { $0[0].tanh() }, [0, 3]),
+    (OpRow("sigmoid", [empty([0, 3])]) { $0[0].sigmoid() }, [0, 3]),
+    (OpRow("softplus", [empty([0, 3])]) { $0[0].softplus() }, [0, 3]),
+    (OpRow("relu", [empty([0, 3])]) { $0[0].relu() }, [0, 3]),
+    (OpRow("pow", [empty([0, 3])]) { $0[0].pow(2.5) }, [0, 3]),
+    (OpRow("erf", [empty([0, 3])]) { $0[0].erf() }, [0, 3]),
+    (OpRow("reshape", [empty([0, 3])]) { try $0[0].reshaped([3, 0]) }, [3, 0]),
+    (OpRow("permute", [empty([2, 0, 3])]) { try $0[0].permuted([2, 0, 1]) }, [3, 2, 0]),
+    (OpRow("slice", [sample([4, 3], seed: 5)]) { try $0[0].sliced(axis: 0, 2..<2) }, [0, 3]),
+    (OpRow("contiguous", [empty([3, 0])]) { try $0[0].transposed().contiguous() }, [0, 3]),
+    (OpRow("expand", [empty([0, 1])]) { try $0[0].expand(to: [0, 3]) }, [0, 3]),
+    (
+      OpRow("concat", [empty([0, 3]), sample([2, 3], seed: 2)]) {
+        try Tensor.concatenated([$0[0], $0[1]], axis: 0)
+      }, [2, 3]
+    ),
+    (
+      OpRow("indexSelect", [sample([3, 2], seed: 6)]) { try $0[0].indexSelect(axis: 0, []) },
+      [0, 2]
+    ),
+    (
+      OpRow("where", [empty([0, 3]), empty([0, 3])]) {
+        try Tensor.select($0[0].isGreater(than: Tensor(scalar: 0, dtype: .float64)), $0[0], $0[1])
+      }, [0, 3]
+    ),
+    (OpRow("sum", [empty([0, 3])]) { try $0[0].sum(axes: [0]) }, [3]),  // zeros
+    (OpRow("max", [empty([0, 3])]) { try $0[0].max(axes: [1]) }, [0]),
+    (OpRow("min", [empty([0, 3])]) { try $0[0].min(axes: [1], keepingAxes: true) }, [0, 1]),
+    (OpRow("matmul", [empty([2, 0]), empty([0, 3])]) { try $0[0].matmul($0[1]) }, [2, 3]),
+    (
+      OpRow("matmul", [empty([0, 3]), sample([3, 2], seed: 2)]) { try $0[0].matmul($0[1]) }, [0, 2]
+    ),
+    (
+      OpRow("linear", [empty([0, 3]), sample([4, 3], seed: 2), sample([4], seed: 3)]) {
+        try $0[0].linear(weight: $0[1], bias: $0[2])
+      }, [0, 4]
+    ),
+    (
+      OpRow("crossEntropy", [empty([0, 4])]) {
+        try crossEntropy(
+          logits: $0[0], targets: Tensor(integers: [], shape: [0]), reduction: .unreduced)
+      }, [0]
+    ),
+    (
+      OpRow("gather", [sample([2, 3, 2], seed: 9)]) {
+        try $0[0].gathered(axis: 1, Tensor(integers: [], shape: [2, 0, 2]))
+      }, [2, 0, 2]
+    ),
+    (
+      OpRow("unfold", [empty([0, 2, 4, 3])]) {
+        try $0[0].unfolded(Windows2D(kernel: Size2D(2, 3), stride: Size2D(2, 1), padding: 1))
+      }, [0, 12, 9]
+    ),
+    (
+      OpRow("fold", [empty([0, 8, 30])]) {
+        try $0[0].folded(
+          Windows2D(kernel: 2, padding: 1, dilation: Size2D(1, 2)), into: Size2D(4, 6))
+      }, [0, 2, 4, 6]
+    ),
+    (
+      OpRow("conv2d", [empty([0, 4, 5, 4]), sample([6, 2, 3, 2], seed: 2), sample([6], seed: 3)]) {
+        try $0[0].conv2d(
+          weight: $0[1], bias: $0[2], stride: Size2D(2, 1), padding: Size2D(1, 0),
+          dilation: Size2D(1, 2), groups: 2)
+      }, [0, 6, 3, 2]
+    ),
+    (
+      OpRow(
+        "convTranspose2d",
+        [empty([0, 4, 3, 2]), sample([4, 3, 2, 3], seed: 2), sample([6], seed: 3)]
+      ) {
+        try $0[0].convTranspose2d(
+          weight: $0[1], bias: $0[2], stride: 2, padding: Size2D(1, 0),
+          outputPadding: Size2D(1, 0), groups: 2)
+      }, [0, 6, 5, 5]
+    ),
+  ]
+}
+
+@Suite("The op table at zero size")
+struct ZeroSizeOpTableTests {
+  @Test(
+    "every op takes a zero-size axis: the result NumPy gives, and gradients of its inputs' shapes")
+  func zeroSize() throws {
+    for (row, shape) in zeroSizeTable {
+      let inputs = row.inputs.map { input -> Tensor in
+        let leaf = input.detach()
+        leaf.requiresGrad = true
+        return leaf
+      }
+      let y = try row.f(inputs)
+      #expect(y.shape == shape, "\(row.name): \(y.shape)")
+      #expect(y.scalars.allSatisfy { $0 == 0 } || y.count == 0 || row.name == "concat")
+      try (y * sample(y.shape, seed: 0.4)).sum().backward()
+      for (x, input) in zip(inputs, row.inputs) {
+        #expect(x.grad?.shape == input.shape, "\(row.name): gradient \(x.grad?.shape ?? [])")
+        // An empty output sends nothing back: every gradient is zero (or empty).
+        if y.count == 0 { #expect(x.grad?.scalars.allSatisfy { $0 == 0 } == true, "\(row.name)") }
+      }
+    }
+  }
+
+  @Test("every op of the op table but batch norm has a zero-size row")
+  func everyOpHasAZeroSizeRow() {
+    let names = Set(zeroSizeTable.map(\.row.name))
+    let missing = Set(opTable.map(\.name)).subtracting(names).subtracting(["batchNorm"])
+    #expect(missing.isEmpty, "no zero-size row: \(missing.sorted())")
+  }
+}

@@ -147,6 +147,17 @@ struct VersionTests {
     #expect(x.grad == nil)
   }
 
+  @Test("tanh's VJP does not read its output once it was changed in place: it recomputes it")
+  func changedOutput() throws {
+    let x = try leaf([0.5, -1, 2])
+    let y = x.tanh()
+    let loss = y.sum()
+    try withoutGrad { try y.update(to: Tensor([0, 0, 0], shape: [3], dtype: .float64)) }
+    try loss.backward()
+    let expected = [0.5, -1, 2].map { 1 - Foundation.pow(Foundation.tanh($0), 2) }
+    #expect(allClose(x.grad?.scalars ?? [], expected, tolerance: 1e-12))
+  }
+
   @Test("a write through a view of the same storage counts too")
   func throughAView() throws {
     let x = try leaf([1, 2, 3, 4])

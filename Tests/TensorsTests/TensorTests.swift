@@ -301,3 +301,35 @@ struct DefaultsTests {
     #expect(throws: TensorError.self) { try withDefaultDType(.int64) {} }
   }
 }
+
+@Suite("Tensor: a view says what it shares")
+struct ViewDescriptionTests {
+  @Test("a view's description names its storage, offset and strides; a whole tensor's does not")
+  func viewDescription() throws {
+    let t = try Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: .float32)
+    #expect(t.description == "Tensor([2, 3], float32, [1, 2, 3, 4, 5, 6])")
+    #expect(try !t.reshaped([3, 2]).description.contains("view"))
+    #expect(
+      try t.transposed().description
+        == "Tensor([3, 2], float32, view of a storage of 6 (offset 0, strides [1, 3]), "
+        + "[1, 4, 2, 5, 3, 6])")
+    #expect(try t.sliced(axis: 0, 1..<2).description.contains("view of a storage of 6 (offset 3"))
+  }
+}
+
+@Suite("Reductions over an empty axis")
+struct EmptyAxisTests {
+  @Test("sum is 0 and mean NaN; max and min are errors naming the axis and the shape")
+  func emptyAxis() throws {
+    let x = Tensor.zeros([2, 0])
+    #expect(try x.sum(axes: [1]).scalars == [0, 0])
+    #expect(try x.mean(axes: [1]).scalars.allSatisfy(\.isNaN))
+    #expect {
+      try x.max(axes: [1])
+    } throws: { "\($0)" == "max: axis 1 of shape [2, 0] is empty: it has no maximum" }
+    #expect {
+      try x.min(axes: [0, 1], keepingAxes: true)
+    } throws: { "\($0)" == "min: axis 1 of shape [2, 0] is empty: it has no minimum" }
+    #expect(try x.max(axes: [0]).shape == [0])  // over the non-empty axis: an empty result
+  }
+}
