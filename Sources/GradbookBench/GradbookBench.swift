@@ -42,6 +42,9 @@ struct GradbookBench: ParsableCommand {
   @Flag(name: .customLong("only-mnist"), help: "Only run the MNIST benchmarks.")
   var onlyMNIST = false
 
+  @Flag(help: "Only time Chapter 6's CNN training step layer by layer.")
+  var cnnProfile = false
+
   mutating func validate() throws {
     if mnistRuns < 1 { throw ValidationError("--mnist-runs must be at least 1") }
     if repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
@@ -80,6 +83,15 @@ struct GradbookBench: ParsableCommand {
     print()
 
     var results: [[String: Any]] = []
+    if cnnProfile {
+      for layer in try cnnStepProfile(repetitions: repetitions) {
+        print(
+          layer.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+            + String(
+              format: " %10.1f  %10.1f", layer.forwardMicroseconds, layer.backwardMicroseconds))
+      }
+      return
+    }
     if onlyMNIST {
       results.append(try mnistBenchmarks())
       try write(results, core: core, threads: threads, coretype: coretype)
@@ -185,6 +197,23 @@ struct GradbookBench: ParsableCommand {
       "name": "higher_order", "hessian_us": higher.hessianMicroseconds,
       "hvp_us": higher.hvpMicroseconds,
     ])
+
+    print()
+    let profile = try cnnStepProfile(repetitions: repetitions)
+    print("Chapter 6's CNN, one training step (batch 128), layer by layer   fwd µs      bwd µs")
+    print(String(repeating: "─", count: 88))
+    for layer in profile {
+      print(
+        layer.name.padding(toLength: 62, withPad: " ", startingAt: 0)
+          + String(format: " %10.1f  %10.1f", layer.forwardMicroseconds, layer.backwardMicroseconds)
+      )
+    }
+    let stepTotal = profile.reduce(0) { $0 + $1.forwardMicroseconds + $1.backwardMicroseconds }
+    print(
+      String(
+        format: "sum: %.1f ms per step, %.1f s for the 469 steps of an epoch", stepTotal / 1000,
+        stepTotal * 469 / 1e6))
+    results.append(["name": "cnn_step_profile", "layers": profile.map(\.json)])
 
     print()
     results.append(try mnistBenchmarks())

@@ -118,15 +118,20 @@ struct AxisPicks {
           + "same sizes on the other axes)")
     }
     let size = source[axis]
-    indices = try tensor.integers().map { i in
+    let (storage, start) = tensor.contiguousStorage()
+    let raw = storage.typed(Int64.self) + start
+    var list = [Int](repeating: 0, count: tensor.count)
+    for k in list.indices {
+      let i = Int(raw[k])
       let j = i < 0 ? i + size : i
       guard j >= 0 && j < size else {
         throw TensorError(
           op,
           "index \(i) is out of range for axis \(axis) of size \(size) (shape \(describe(source)))")
       }
-      return j
+      list[k] = j
     }
+    indices = list
     (shape, self.axis) = (tensor.shape, axis)
     outer = source[..<axis].reduce(1, *)
     inner = source[(axis + 1)...].reduce(1, *)
@@ -135,20 +140,16 @@ struct AxisPicks {
   /// `source[…, indices[…, j, …], …]`, unrecorded.
   func gather(_ source: Tensor) throws -> Tensor {
     let (storage, start) = source.contiguousStorage()
-    let (n, m) = (source.shape[axis], shape[axis])
     return Tensor.make(shape, source.dtype) { out in
-      func run<T: TensorScalar>(_: T.Type) {
-        let (from, to) = (UnsafePointer(storage.typed(T.self) + start), out.typed(T.self))
-        for o in 0..<outer {
-          for j in 0..<m {
-            let row = (o * m + j) * inner
-            for i in 0..<inner { to[row + i] = from[(o * n + indices[row + i]) * inner + i] }
-          }
-        }
-      }
       switch source.dtype {
-      case .float32: run(Float.self)
-      case .float64: run(Double.self)
+      case .float32:
+        pick(
+          UnsafePointer(storage.typed(Float.self) + start), from: source.shape[axis],
+          into: out.typed(Float.self), adding: false)
+      case .float64:
+        pick(
+          UnsafePointer(storage.typed(Double.self) + start), from: source.shape[axis],
+          into: out.typed(Double.self), adding: false)
       case .int64: integerArithmetic("gather")
       }
     }
@@ -157,23 +158,44 @@ struct AxisPicks {
   /// `source` (of the picks' shape) added at its indices into zeros of `target`, unrecorded.
   func scatterAdd(_ source: Tensor, into target: [Int]) throws -> Tensor {
     let (storage, start) = source.contiguousStorage()
-    let (n, m) = (target[axis], shape[axis])
     let result = Tensor.zeros(target, dtype: source.dtype)
-    func run<T: TensorScalar>(_: T.Type) {
-      let (from, to) = (UnsafePointer(storage.typed(T.self) + start), result.storage.typed(T.self))
-      for o in 0..<outer {
-        for j in 0..<m {
-          let row = (o * m + j) * inner
-          for i in 0..<inner { to[(o * n + indices[row + i]) * inner + i] += from[row + i] }
-        }
-      }
-    }
     switch source.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
+    case .float32:
+      pick(
+        UnsafePointer(storage.typed(Float.self) + start), from: target[axis],
+        into: result.storage.typed(Float.self), adding: true)
+    case .float64:
+      pick(
+        UnsafePointer(storage.typed(Double.self) + start), from: target[axis],
+        into: result.storage.typed(Double.self), adding: true)
     case .int64: integerArithmetic("scatterAdd")
     }
     return result
+  }
+
+  /// The loop of both: for every position of the picks, element `indices[…]` along the axis
+  /// of the `n`-long side is read (gather, `adding` false: `to` has the picks' shape) or
+  /// added to (scatter, `adding` true: `from` has the picks' shape). Repeated indices add
+  /// up when scattering.
+  @inline(__always)
+  func pick<T: TensorScalar>(
+    _ from: UnsafePointer<T>, from n: Int, into to: UnsafeMutablePointer<T>, adding: Bool
+  ) {
+    let m = shape[axis]
+    indices.withUnsafeBufferPointer { indices in
+      for o in 0..<outer {
+        for j in 0..<m {
+          let row = (o &* m &+ j) &* inner
+          let picked = indices.baseAddress! + row
+          let base = o &* n
+          if adding {
+            for i in 0..<inner { to[(base &+ picked[i]) &* inner &+ i] += from[row &+ i] }
+          } else {
+            for i in 0..<inner { to[row &+ i] = from[(base &+ picked[i]) &* inner &+ i] }
+          }
+        }
+      }
+    }
   }
 }
 

@@ -106,7 +106,7 @@ public struct Windows2D: Equatable, Sendable, CustomStringConvertible {
 /// Calls `body(start, count)` on planes `[0, n)`: at once when the work is small, in two
 /// halves on two cores when `n · work` is large (the halves write disjoint planes).
 func inPlaneChunks(_ n: Int, work: Int, _ body: (Int, Int) -> Void) {
-  guard n >= 2, n * work >= parallelThreshold else {
+  guard n >= 2, n * work >= 131_072 else {  // index arithmetic per element: worth two cores
     body(0, n)
     return
   }
@@ -147,7 +147,15 @@ func unfoldPlanes<T: TensorScalar>(
             }
             let pixels = input + iy * wd + dx  // pixel ix = ox·s + dx of image row iy
             for ox in 0..<inside.lowerBound { line[ox] = pad }
-            for ox in inside { line[ox] = pixels[ox * w.stride.width] }
+            if w.stride.width == 1 {
+              for ox in inside { line[ox] = pixels[ox] }  // a run: copied with vector moves
+            } else {
+              var pixel = pixels + inside.lowerBound * w.stride.width
+              for ox in inside {
+                line[ox] = pixel.pointee
+                pixel += w.stride.width
+              }
+            }
             for ox in inside.upperBound..<o.width { line[ox] = pad }
           }
           // end exercise 6.2
@@ -184,7 +192,15 @@ func foldPlanes<T: TensorScalar>(
             guard iy >= 0 && iy < h else { continue }
             let line = row + oy * o.width
             let pixels = output + iy * wd + dx
-            for ox in inside { pixels[ox * w.stride.width] += line[ox] }
+            if w.stride.width == 1 {
+              for ox in inside { pixels[ox] += line[ox] }
+            } else {
+              var pixel = pixels + inside.lowerBound * w.stride.width
+              for ox in inside {
+                pixel.pointee += line[ox]
+                pixel += w.stride.width
+              }
+            }
           }
         }
       }
