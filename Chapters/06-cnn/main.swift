@@ -17,7 +17,7 @@ struct Chapter6: ParsableCommand {
   @Option(help: "Epochs of MNIST training (default: 1).")
   var epochs = 1
 
-  @Flag(help: "Also train the tuned recipe (wider, AdamW with a cosine schedule, 3 epochs).")
+  @Flag(help: "Also train the tuned recipe (a hidden layer, AdamW, a cosine schedule, 4 epochs).")
   var tuned = false
 
   func run() throws {
@@ -196,30 +196,36 @@ struct Chapter6: ParsableCommand {
 
   /// A tuned recipe: twice the channels, AdamW with warmup and a cosine schedule, 3 epochs.
   func tunedRecipe(train: Tensor, trainLabels: [Int], test: Tensor, testLabels: [Int]) throws {
-    print("== The tuned recipe: 16/32 channels, AdamW, warmup + cosine, 3 epochs ==")
+    print("== The tuned recipe: a hidden layer of 128, AdamW, warmup + cosine, 4 epochs ==")
     var generator = SeededGenerator(seed: 0)
     let model = Sequential(
-      try Conv2d(1, 16, kernel: 3, padding: 1, using: &generator), try BatchNorm2d(16), ReLU(),
+      try Conv2d(1, 8, kernel: 3, padding: 1, using: &generator), try BatchNorm2d(8), ReLU(),
       MaxPool2d(kernel: 2),
-      try Conv2d(16, 32, kernel: 3, padding: 1, using: &generator), try BatchNorm2d(32), ReLU(),
+      try Conv2d(8, 16, kernel: 3, padding: 1, using: &generator), try BatchNorm2d(16), ReLU(),
       MaxPool2d(kernel: 2),
-      Flatten(), Linear(32 * 7 * 7, 10, using: &generator))
+      Flatten(), Linear(16 * 7 * 7, 128, using: &generator), ReLU(),
+      Linear(128, 10, using: &generator))
     let optimizer = AdamW(model.parameters(), learningRate: 3e-3, weightDecay: 0.01)
     let loader = try DataLoader(inputs: train, labels: trainLabels, batchSize: 128, seed: 1)
-    let epochCount = 3
+    let epochCount = 4
     let schedule = CosineSchedule(
       base: 3e-3, warmupSteps: loader.batchCount / 2, totalSteps: epochCount * loader.batchCount,
       minimum: 1e-5)
-    var step = 0
+    var (step, seconds) = (0, 0.0)
     for epoch in 1...epochCount {
       let progress = ProgressBar("epoch \(epoch)", total: loader.batchCount)
+      let start = Date()
       step += try trainEpoch(
         model, on: loader, optimizer: optimizer, schedule: schedule, firstStep: step,
         progress: progress
       ).count
+      seconds += Date().timeIntervalSince(start)
       progress.finish()
       let result = try evaluate(model, inputs: test, labels: testLabels)
-      print(String(format: "epoch %d: test accuracy %.2f%%", epoch, 100 * result.accuracy))
+      print(
+        String(
+          format: "epoch %d: test accuracy %.2f%% (%.0f s of training so far)", epoch,
+          100 * result.accuracy, seconds))
     }
   }
 }

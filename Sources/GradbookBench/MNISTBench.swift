@@ -47,7 +47,18 @@ extension MNISTRecipe {
       MaxPool2d(kernel: 2), Flatten(), Linear(16 * 7 * 7, 10, using: &generator))
   }
 
-  /// The MNIST recipes of `make bench`: PyTorch's CNN and two MLP scripts, and a tuned MLP.
+  /// Chapter 6's tuned CNN: the seed's, with a hidden layer of 128 before the logits.
+  static func tunedCNN(_ generator: inout SeededGenerator) throws -> Module {
+    Sequential(
+      try Conv2d(1, 8, kernel: 3, padding: 1, using: &generator), try BatchNorm2d(8), ReLU(),
+      MaxPool2d(kernel: 2),
+      try Conv2d(8, 16, kernel: 3, padding: 1, using: &generator), try BatchNorm2d(16), ReLU(),
+      MaxPool2d(kernel: 2), Flatten(), Linear(16 * 7 * 7, 128, using: &generator), ReLU(),
+      Linear(128, 10, using: &generator))
+  }
+
+  /// The MNIST recipes of `make bench`: PyTorch's CNN and two MLP scripts, a tuned MLP and a
+  /// tuned CNN (Chapter 6's `--tuned`: target ≥ 99.0 % in under a minute).
   static var all: [MNISTRecipe] {
     [
       MNISTRecipe(
@@ -64,6 +75,11 @@ extension MNISTRecipe {
         name: "tuned", model: mlp(256), summary: "784-256-10", epochs: 4, batchSize: 128,
         optimizer: { AdamW($0, learningRate: 3e-3, weightDecay: 1e-4) },
         schedule: { CosineSchedule(base: 3e-3, warmupSteps: 50, totalSteps: $0, minimum: 3e-5) }),
+      MNISTRecipe(
+        name: "cnn_tuned", model: tunedCNN, summary: "CNN 8-16-h128 (Ch. 6 --tuned)",
+        imageShape: [-1, 1, 28, 28], epochs: 4, batchSize: 128,
+        optimizer: { AdamW($0, learningRate: 3e-3, weightDecay: 0.01) },
+        schedule: { CosineSchedule(base: 3e-3, warmupSteps: 234, totalSteps: $0, minimum: 1e-5) }),
     ]
   }
 }
