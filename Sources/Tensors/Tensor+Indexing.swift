@@ -61,7 +61,9 @@ extension Tensor {
   }
 
   // listing: index-select
-  /// The entries at `indices` along `axis`, in that order; indices may repeat.
+  /// The entries at `indices` along `axis`, in that order; indices may repeat, and a
+  /// negative one counts from the end (−1 is the last), as in NumPy. Any other index out of
+  /// range is an error naming it, the axis and its size.
   ///
   /// Its VJP adds each gradient row back at its index — with `+=`, so a row picked twice
   /// receives both gradients (a scatter-*add*, not a scatter).
@@ -73,8 +75,8 @@ extension Tensor {
       guard j >= 0 && j < size else {
         throw TensorError(
           "indexSelect",
-          "index \(i) is out of range for axis \(axis) of shape "
-            + "\(describe(shape))")
+          "index \(i) is out of range for axis \(axis) of size \(size) "
+            + "(shape \(describe(shape)))")
       }
       return j
     }

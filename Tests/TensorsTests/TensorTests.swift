@@ -234,7 +234,15 @@ struct TensorValueTests {
     #expect(throws: TensorError.self) {
       try Tensor.concatenated([a, Tensor.zeros([3, 1])], axis: 1)
     }
-    #expect(throws: TensorError.self) { try a.indexSelect(axis: 0, [2]) }
+    #expect(try a.indexSelect(axis: 1, [-1, -3]).scalars == [2, 0, 5, 3])  // from the end
+    #expect {
+      try a.indexSelect(axis: 0, [2])
+    } throws: {
+      "\($0)" == "indexSelect: index 2 is out of range for axis 0 of size 2 (shape [2, 3])"
+    }
+    #expect {
+      try a.indexSelect(axis: -1, [-4])
+    } throws: { "\($0)".contains("index -4 is out of range for axis -1 of size 3") }
   }
 }
 
