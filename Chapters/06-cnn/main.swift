@@ -194,7 +194,8 @@ struct Chapter6: ParsableCommand {
     print("wrote \(folder)/filters.svg, feature-maps.svg and training.svg")
   }
 
-  /// A tuned recipe: twice the channels, AdamW with warmup and a cosine schedule, 3 epochs.
+  /// A tuned recipe: the same conv blocks with a hidden layer of 128 before the logits,
+  /// AdamW with warmup and a cosine schedule, 4 epochs (99 % in under a minute).
   func tunedRecipe(train: Tensor, trainLabels: [Int], test: Tensor, testLabels: [Int]) throws {
     print("== The tuned recipe: a hidden layer of 128, AdamW, warmup + cosine, 4 epochs ==")
     var generator = SeededGenerator(seed: 0)
