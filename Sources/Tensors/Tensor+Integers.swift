@@ -38,15 +38,29 @@ extension Tensor {
     let walk = RowWalk(shape: kept, strides: [keptStrides])
     let (inner, step, candidates, along) = (walk.length, walk.step(0), shape[a], strides[a])
     let result = Tensor.make(kept, .int64) { out in
-      func run<T: Ordered>(_: T.Type) {
+      let pick = largest ? Int32(1) : 0
+      /// argBest for element type T, with the row's vectorized C kernel when there is one.
+      func run<T: Ordered>(
+        _: T.Type,
+        _ vector: (
+          (UnsafePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<Int64>) -> Bool
+        )?
+      ) {
         argBest(
           UnsafePointer(storage.typed(T.self) + offset), walk, inner: inner, step: step,
-          candidates: candidates, along: along, largest: largest, into: out.typed(Int64.self))
+          candidates: candidates, along: along, largest: largest, into: out.typed(Int64.self),
+          vector: vector)
       }
       switch dtype {
-      case .float32: run(Float.self)
-      case .float64: run(Double.self)
-      case .int64: run(Int64.self)
+      case .float32:
+        run(Float.self) {
+          gradbook_argbest_f32($0, inner, step, candidates, along, pick, $1, $2) != 0
+        }
+      case .float64:
+        run(Double.self) {
+          gradbook_argbest_f64($0, inner, step, candidates, along, pick, $1, $2) != 0
+        }
+      case .int64: run(Int64.self, nil)
       }
     }
     return try result.reshaped(reducedShape([a], keepingAxes: keepingAxes))
@@ -203,41 +217,12 @@ struct AxisPicks {
 protocol Ordered: Comparable {
   /// Whether this is a NaN (never, for integers).
   var isNaN: Bool { get }
-
-  /// `argBest` for one row by the vectorized C kernel (`gradbook_argbest_f32`/`_f64`):
-  /// false when done, true when it met a NaN and the row must be redone, nil when the type
-  /// has no such kernel.
-  static func vectorArgBest(
-    _ row: UnsafePointer<Self>, inner: Int, step: Int, candidates: Int, along: Int,
-    largest: Bool, best: UnsafeMutablePointer<Self>, won: UnsafeMutablePointer<Int64>
-  ) -> Bool?
 }
 
-extension Float: Ordered {
-  static func vectorArgBest(
-    _ row: UnsafePointer<Float>, inner: Int, step: Int, candidates: Int, along: Int,
-    largest: Bool, best: UnsafeMutablePointer<Float>, won: UnsafeMutablePointer<Int64>
-  ) -> Bool? {
-    gradbook_argbest_f32(row, inner, step, candidates, along, largest ? 1 : 0, best, won) != 0
-  }
-}
-
-extension Double: Ordered {
-  static func vectorArgBest(
-    _ row: UnsafePointer<Double>, inner: Int, step: Int, candidates: Int, along: Int,
-    largest: Bool, best: UnsafeMutablePointer<Double>, won: UnsafeMutablePointer<Int64>
-  ) -> Bool? {
-    gradbook_argbest_f64(row, inner, step, candidates, along, largest ? 1 : 0, best, won) != 0
-  }
-}
-
+extension Float: Ordered {}
+extension Double: Ordered {}
 extension Int64: Ordered {
   var isNaN: Bool { false }
-
-  static func vectorArgBest(
-    _ row: UnsafePointer<Int64>, inner: Int, step: Int, candidates: Int, along: Int,
-    largest: Bool, best: UnsafeMutablePointer<Int64>, won: UnsafeMutablePointer<Int64>
-  ) -> Bool? { nil }
 }
 
 /// For each row of `walk` (`inner` outputs, `step` apart in `source`), the index among
@@ -246,7 +231,8 @@ extension Int64: Ordered {
 /// the vectorized C kernel where there is one; a row holding a NaN takes the exact loop.
 func argBest<T: Ordered>(
   _ source: UnsafePointer<T>, _ walk: RowWalk, inner: Int, step: Int, candidates: Int,
-  along: Int, largest: Bool, into winners: UnsafeMutablePointer<Int64>
+  along: Int, largest: Bool, into winners: UnsafeMutablePointer<Int64>,
+  vector: ((UnsafePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<Int64>) -> Bool)?
 ) {
   let best = UnsafeMutablePointer<T>.allocate(capacity: inner)
   defer { best.deallocate() }
@@ -254,10 +240,8 @@ func argBest<T: Ordered>(
   walk.forEach { positions, index in
     let row = source + positions[0]
     let won = winners + index
-    let metNaN = T.vectorArgBest(
-      row, inner: inner, step: step, candidates: candidates, along: along, largest: largest,
-      best: best, won: won)
-    if metNaN == false { return }
+    // The vectorized kernel returns true when it met a NaN and the row must be redone.
+    if let vector, !vector(row, best, won) { return }
     for i in 0..<inner {
       best[i] = row[i * step]
       won[i] = 0
