@@ -123,28 +123,17 @@ struct Chapter5: ParsableCommand {
     let optimizer = Adam(model.parameters(), learningRate: 1e-3)
     let loader = try DataLoader(
       inputs: trainImages, labels: trainLabels, batchSize: 128, seed: 1)
-    var losses: [Double] = []
-    var accuracies = [
-      (x: 0.0, y: try evaluate(model, inputs: testImages, labels: testLabels).accuracy)
-    ]
-    for epoch in 1...epochCount {
-      let progress = ProgressBar("epoch \(epoch)", total: loader.batchCount)
-      losses += try trainEpoch(model, on: loader, optimizer: optimizer, progress: progress)
-      progress.finish()
-      let test = try evaluate(model, inputs: testImages, labels: testLabels)
-      accuracies.append((Double(losses.count), test.accuracy))
-      print(
-        String(
-          format: "epoch %d: test loss %.3f, accuracy %.1f%%", epoch, test.loss, 100 * test.accuracy
-        ))
-    }
+    let history = try fit(
+      model, on: loader, optimizer: optimizer, epochs: epochCount, testInputs: testImages,
+      testLabels: testLabels)
     // end listing: mnist-mlp
     print(
       "\(model.parameterCount) parameters: \(model.namedParameters().map(\.name).joined(separator: ", "))"
     )
 
     let curve = SVGPlot.trainingCurve(
-      title: "MLP on MNIST: training loss and test accuracy", losses: losses, accuracies: accuracies
+      title: "MLP on MNIST: training loss and test accuracy", losses: history.losses,
+      accuracies: history.accuracies
     )
     try curve.write(to: "\(options.outputFolder)/training.svg")
     print("wrote \(options.outputFolder)/training.svg")

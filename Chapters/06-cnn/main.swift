@@ -125,27 +125,14 @@ struct Chapter6: ParsableCommand {
     let model = try Self.seedModel(using: &generator)
     let optimizer = Adam(model.parameters(), learningRate: 1e-3)
     let loader = try DataLoader(inputs: train, labels: trainLabels, batchSize: 128, seed: 1)
-    var losses: [Double] = []
-    var accuracies = [
-      (x: 0.0, y: try evaluate(model, inputs: test, labels: testLabels).accuracy)
-    ]
-    let start = Date()
-    for epoch in 1...Swift.max(epochs, 1) {
-      let progress = ProgressBar("epoch \(epoch)", total: loader.batchCount)
-      losses += try trainEpoch(model, on: loader, optimizer: optimizer, progress: progress)
-      progress.finish()
-      let result = try evaluate(model, inputs: test, labels: testLabels)
-      accuracies.append((Double(losses.count), result.accuracy))
-      print(
-        String(
-          format: "epoch %d: test loss %.3f, accuracy %.1f%%", epoch, result.loss,
-          100 * result.accuracy))
-    }
-    let seconds = Date().timeIntervalSince(start)
+    let history = try fit(
+      model, on: loader, optimizer: optimizer, epochs: Swift.max(epochs, 1), testInputs: test,
+      testLabels: testLabels)
     print("\(model.parameterCount) parameters")
-    print("training took \(String(format: "%.1f", seconds)) s")
+    print("training took \(String(format: "%.1f", history.trainingSeconds)) s")
 
-    try writeFigures(model, losses: losses, accuracies: accuracies, digit: test)
+    try writeFigures(
+      model, losses: history.losses, accuracies: history.accuracies, digit: test)
     // A checkpoint PyTorch loads into `mnist_cnn()` (make interop).
     let path = "\(options.outputFolder)/cnn.safetensors"
     try model.save(to: path, optimizer: optimizer)
@@ -212,21 +199,12 @@ struct Chapter6: ParsableCommand {
     let schedule = CosineSchedule(
       base: 3e-3, warmupSteps: loader.batchCount / 2, totalSteps: epochCount * loader.batchCount,
       minimum: 1e-5)
-    var (step, seconds) = (0, 0.0)
-    for epoch in 1...epochCount {
-      let progress = ProgressBar("epoch \(epoch)", total: loader.batchCount)
-      let start = Date()
-      step += try trainEpoch(
-        model, on: loader, optimizer: optimizer, schedule: schedule, firstStep: step,
-        progress: progress
-      ).count
-      seconds += Date().timeIntervalSince(start)
-      progress.finish()
-      let result = try evaluate(model, inputs: test, labels: testLabels)
-      print(
-        String(
-          format: "epoch %d: test accuracy %.2f%% (%.0f s of training so far)", epoch,
-          100 * result.accuracy, seconds))
-    }
+    let history = try fit(
+      model, on: loader, optimizer: optimizer, epochs: epochCount, schedule: schedule,
+      testInputs: test, testLabels: testLabels)
+    print(
+      String(
+        format: "tuned: %.2f%% test accuracy after %.0f s of training",
+        100 * history.accuracies.last!.y, history.trainingSeconds))
   }
 }

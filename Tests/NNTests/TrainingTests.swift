@@ -91,6 +91,25 @@ struct TrainingTests {
     }
   }
 
+  @Test("fit: a step's loss each, the test accuracy before and after each epoch at its step")
+  func fitRecordsTheCurve() throws {
+    let (x, y) = try clusters(300, seed: 7)
+    var generator = SeededGenerator(seed: 8)
+    let model = Sequential(Linear(4, 8, using: &generator), ReLU(), Linear(8, 3, using: &generator))
+    let loader = try DataLoader(inputs: x, labels: y, batchSize: 50, seed: 9)
+    let optimizer = Adam(model.parameters(), learningRate: 0.01)
+    let history = try fit(
+      model, on: loader, optimizer: optimizer, epochs: 3, testInputs: x, testLabels: y)
+    #expect(history.losses.count == 3 * loader.batchCount)
+    #expect(history.accuracies.map(\.x) == [0, 6, 12, 18])
+    #expect(
+      history.accuracies.last!.y > 0.9 && history.accuracies.last!.y > history.accuracies[0].y)
+    #expect(history.trainingSeconds > 0)
+    let untouched = try fit(
+      model, on: loader, optimizer: optimizer, epochs: 0, testInputs: x, testLabels: y)
+    #expect(untouched.losses.isEmpty && untouched.accuracies.count == 1)
+  }
+
   @Test("evaluation builds no tape and restores the mode")
   func evaluation() throws {
     let (x, y) = try clusters(30, seed: 4)
