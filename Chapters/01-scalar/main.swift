@@ -5,10 +5,8 @@ import Foundation
 import Scalar
 
 /// Chapter 1's program: a graph you can read, then a small network that learns.
-@main
-struct Chapter1: ParsableCommand {
-  static let configuration = CommandConfiguration.chapter(
-    "Chapter 1: scalar reverse-mode autodiff, from one neuron to a trained MLP.")
+@main struct Chapter1: ChapterProgram {
+  static let summary = "Chapter 1: scalar reverse-mode autodiff, from one neuron to a trained MLP."
 
   @OptionGroup var options: ChapterOptions
 

@@ -7,10 +7,8 @@ import Tensors
 
 /// Chapter 2's program: views over storage, a tape of tensors, gradient checks, and a
 /// linear regression trained with them.
-@main
-struct Chapter2: ParsableCommand {
-  static let configuration = CommandConfiguration.chapter(
-    "Chapter 2: tensors, strides and views, the tape, gradcheck, linear regression.")
+@main struct Chapter2: ChapterProgram {
+  static let summary = "Chapter 2: tensors, views, the tape, gradcheck, linear regression."
 
   @OptionGroup var options: ChapterOptions
 

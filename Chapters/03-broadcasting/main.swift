@@ -7,10 +7,8 @@ import Scalar
 
 /// Chapter 3's program: the broadcast rule, expand as a view, and a logistic regression
 /// whose bias and feature scaling broadcast.
-@main
-struct Chapter3: ParsableCommand {
-  static let configuration = CommandConfiguration.chapter(
-    "Chapter 3: broadcasting, expand and sum(toShape:), logistic regression.")
+@main struct Chapter3: ChapterProgram {
+  static let summary = "Chapter 3: broadcasting, expand and sum(toShape:), logistic regression."
 
   @OptionGroup var options: ChapterOptions
 

@@ -7,10 +7,8 @@ import Scalar
 
 /// Chapter 4's program: derivatives of derivatives, the tape of a gradient, and Newton's
 /// method with conjugate gradients against gradient descent.
-@main
-struct Chapter4: ParsableCommand {
-  static let configuration = CommandConfiguration.chapter(
-    "Chapter 4: higher-order gradients, hvp, Newton-CG.")
+@main struct Chapter4: ChapterProgram {
+  static let summary = "Chapter 4: higher-order gradients, hvp, Newton-CG."
 
   @OptionGroup var options: ChapterOptions
 

@@ -6,10 +6,8 @@ import NN
 import Scalar
 
 /// Chapter 5's program: the classics with modules and optimizers, then an MLP on MNIST.
-@main
-struct Chapter5: ParsableCommand {
-  static let configuration = CommandConfiguration.chapter(
-    "Chapter 5: modules, losses, optimizers, an MLP on MNIST.")
+@main struct Chapter5: ChapterProgram {
+  static let summary = "Chapter 5: modules, losses, optimizers, an MLP on MNIST."
 
   @OptionGroup var options: ChapterOptions
 

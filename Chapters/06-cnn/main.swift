@@ -7,10 +7,8 @@ import Scalar
 
 /// Chapter 6's program: a convolution by hand and as one matrix product, output sizes, a
 /// receptive field measured by backward, then the seed's CNN on MNIST.
-@main
-struct Chapter6: ParsableCommand {
-  static let configuration = CommandConfiguration.chapter(
-    "Chapter 6: convolutions, pooling, batch norm, a CNN on MNIST.")
+@main struct Chapter6: ChapterProgram {
+  static let summary = "Chapter 6: convolutions, pooling, batch norm, a CNN on MNIST."
 
   @OptionGroup var options: ChapterOptions
 

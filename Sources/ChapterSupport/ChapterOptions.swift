@@ -44,3 +44,15 @@ extension CommandConfiguration {
       abstract: abstract)
   }
 }
+
+/// A chapter's program: a command configured from its one-line summary and named after the
+/// program itself, so a chapter writes only what it does and which options it adds.
+public protocol ChapterProgram: ParsableCommand {
+  /// What the program does, for `--help`: "Chapter 1: …".
+  static var summary: String { get }
+}
+
+extension ChapterProgram {
+  /// `CommandConfiguration.chapter(summary)`.
+  public static var configuration: CommandConfiguration { .chapter(summary) }
+}

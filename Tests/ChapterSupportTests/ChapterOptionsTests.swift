@@ -28,4 +28,22 @@ struct ChapterOptionsTests {
       configuration.commandName
         == URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent)
   }
+
+  /// A chapter program as the chapters write one.
+  struct Chapter9: ChapterProgram {
+    static let summary = "Chapter 9: a test."
+    @OptionGroup var options: ChapterOptions
+    @Option(help: "Steps.") var steps = 3
+  }
+
+  @Test("a chapter program is configured from its summary and parses its own and shared options")
+  func chapterProgram() throws {
+    #expect(Chapter9.configuration.abstract == "Chapter 9: a test.")
+    #expect(
+      Chapter9.configuration.commandName
+        == URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent)
+    let parsed = try Chapter9.parse(["--no-quick", "--steps", "7"])
+    #expect(!parsed.options.quick && parsed.steps == 7)
+    #expect(Chapter9.helpMessage().contains("Chapter 9: a test."))
+  }
 }
