@@ -76,7 +76,7 @@ extension Tensor {
   /// tanh, with gradient 1 − tanh²x (no overflow at large |x|).
   ///
   /// The VJP reads the *output* y = tanh x: g · (1 − y²) needs no second tanh. The output
-  /// is held weakly (an output holding its own node strongly would be a cycle); during
+  /// is held weakly (a node holding its own output strongly would be a cycle); during
   /// `backward()` it is always alive, because backward holds every tensor of the tape. If
   /// it was changed in place since, the VJP computes tanh x again instead.
   public func tanh() -> Tensor {
