@@ -89,3 +89,97 @@ void gradbook_tanh_f32(const float *in, float *out, long n) { tanh_baseline(in, 
 
 ARG_BEST(gradbook_argbest_f32, float)
 ARG_BEST(gradbook_argbest_f64, double)
+
+/* The window argmax of max pooling (see CKernels.h). Windows wholly inside the image are
+ * compared with selects, not branches (which tap wins is as unpredictable as the data:
+ * branches would mispredict half the time), and 2×2 windows with stride 2 — nearly every
+ * max pooling — by a loop the compiler vectorizes; windows that reach into the padding, and
+ * rows holding a NaN, take the exact loop. */
+#define WINDOW_ARGMAX(NAME, T)                                                             \
+  static int64_t NAME##_exact(const T *in, long h, long w, long kh, long kw, long dh,      \
+                              long dw, long y0, long x0) {                                 \
+    int64_t best = -1;                                                                     \
+    T value = 0;                                                                           \
+    for (long ki = 0; ki < kh; ki++) {                                                     \
+      long iy = y0 + ki * dh;                                                              \
+      if (iy < 0 || iy >= h) continue;                                                     \
+      for (long kj = 0; kj < kw; kj++) {                                                   \
+        long ix = x0 + kj * dw;                                                            \
+        if (ix < 0 || ix >= w) continue;                                                   \
+        T x = in[iy * w + ix];                                                             \
+        if (best < 0 || (value == value && (x > value || x != x))) {                       \
+          best = iy * w + ix;                                                              \
+          value = x;                                                                       \
+        }                                                                                  \
+      }                                                                                    \
+    }                                                                                      \
+    return best;                                                                           \
+  }                                                                                        \
+  /* Windows ox in [a, b) of a row whose windows all lie inside, the first tap of window   \
+   * ox at index start + ox·sw; returns 1 when a NaN was among the values. */              \
+  static int NAME##_inside(const T *in, long w, long kh, long kw, long sw, long dh,        \
+                           long dw, int64_t start, long a, long b, int64_t *out) {         \
+    int nan = 0;                                                                           \
+    if (kh == 2 && kw == 2 && sw == 2 && dw == 1) {                                        \
+      const T *r0 = in + start, *r1 = r0 + dh * w;                                         \
+      for (long ox = a; ox < b; ox++) {                                                    \
+        T p = r0[2 * ox], q = r0[2 * ox + 1], r = r1[2 * ox], s = r1[2 * ox + 1];          \
+        nan |= (p != p) | (q != q) | (r != r) | (s != s);                                  \
+        int wq = q > p;                                                                    \
+        T m = wq ? q : p;                                                                  \
+        int64_t i = wq ? 1 : 0;                                                            \
+        int wr = r > m;                                                                    \
+        m = wr ? r : m;                                                                    \
+        i = wr ? dh * w : i;                                                               \
+        i = s > m ? dh * w + 1 : i;                                                        \
+        out[ox] = start + 2 * ox + i;                                                      \
+      }                                                                                    \
+      return nan;                                                                          \
+    }                                                                                      \
+    for (long ox = a; ox < b; ox++) {                                                      \
+      int64_t first = start + ox * sw, best = first;                                       \
+      T m = in[first];                                                                     \
+      for (long ki = 0; ki < kh; ki++) {                                                   \
+        for (long kj = 0; kj < kw; kj++) {                                                 \
+          int64_t at = first + ki * dh * w + kj * dw;                                      \
+          T x = in[at];                                                                    \
+          int wins = x > m;                                                                \
+          nan |= x != x;                                                                   \
+          m = wins ? x : m;                                                                \
+          best = wins ? at : best;                                                         \
+        }                                                                                  \
+      }                                                                                    \
+      out[ox] = best;                                                                      \
+    }                                                                                      \
+    return nan;                                                                            \
+  }                                                                                        \
+  long NAME(const T *x, long planes, long h, long w, long kh, long kw, long sh, long sw,   \
+            long ph, long pw, long dh, long dw, long oh, long ow, int64_t *out) {          \
+    long empty = 0;                                                                        \
+    /* The windows wholly inside along the width: ox in [lo, hi). */                      \
+    long right = w - 1 - (kw - 1) * dw + pw;                                               \
+    long lo = (pw + sw - 1) / sw, hi = right < 0 ? 0 : right / sw + 1;                     \
+    if (hi > ow) hi = ow;                                                                  \
+    if (lo > hi) lo = hi;                                                                  \
+    for (long p = 0; p < planes; p++) {                                                    \
+      const T *in = x + p * h * w;                                                         \
+      for (long oy = 0; oy < oh; oy++) {                                                   \
+        int64_t *o = out + (p * oh + oy) * ow;                                             \
+        long y0 = oy * sh - ph;                                                            \
+        int inside = y0 >= 0 && y0 + (kh - 1) * dh < h;                                    \
+        long a = inside ? lo : ow, b = inside ? hi : ow;                                   \
+        if (a < b && NAME##_inside(in, w, kh, kw, sw, dh, dw, y0 * w - pw, a, b, o)) {     \
+          a = b = ow; /* a NaN: the whole row exactly */                                   \
+        }                                                                                  \
+        for (long ox = 0; ox < ow; ox++) {                                                 \
+          if (ox >= a && ox < b) continue;                                                 \
+          o[ox] = NAME##_exact(in, h, w, kh, kw, dh, dw, y0, ox * sw - pw);                \
+          empty += o[ox] < 0;                                                              \
+        }                                                                                  \
+      }                                                                                    \
+    }                                                                                      \
+    return empty;                                                                          \
+  }
+
+WINDOW_ARGMAX(gradbook_window_argmax_f32, float)
+WINDOW_ARGMAX(gradbook_window_argmax_f64, double)

@@ -4,36 +4,21 @@ extension Tensor {
   /// PyTorch's `max_pool2d` (`stride` defaults to the kernel; padding, at most half the
   /// kernel, is never the maximum).
   ///
-  /// Pooling is routing: each output is one input element, picked by a window's argmax (the
-  /// first one on ties, as PyTorch; a NaN wins). The gradient goes back to that element
-  /// alone, and where windows overlap an element picked by several gets the sum. Built from
-  /// `unfolded` and `gathered`, both linear, so its derivatives of every order come free.
+  /// Pooling is routing: each output is one input element, picked by its window's argmax
+  /// (the first one on ties, as PyTorch; a NaN wins) and gathered from the flattened plane.
+  /// The gradient goes back to that element alone (gather's VJP adds it back where it was
+  /// picked), and where windows overlap an element picked by several gets the sum. Gathering
+  /// is linear, so max pooling's derivatives of every order come free.
   public func maxPool2d(
     kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1
   ) throws -> Tensor {
     let windows = try poolingWindows(
       "maxPool2d", kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-    let (n, c) = (shape[0], shape[1])
-    let taps = kernel.height * kernel.width
-    let out = windows.outputSize(for: try imageSize(op: "maxPool2d"))
-    let l = out.height * out.width
-    // The values that compete, with −∞ raised to the lowest finite number, so that the padding
-    // (−∞) loses every tie with a real element; without padding, the input itself.
-    let lowest =
-      dtype == .float32 ? -Double(Float.greatestFiniteMagnitude) : -Double.greatestFiniteMagnitude
-    let scores =
-      padding == 0
-      ? self
-      : try plainly {
-        try masked(where: isEqual(to: Tensor(scalar: -.infinity, dtype: dtype)), with: lowest)
-      }
+    let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+    let out = windows.outputSize(for: Size2D(h, w))
     // exercise 6.5: Max pooling as routing
-    // Which tap of each window wins, found with −∞ in the padding (never the maximum).
-    let winners = try plainly {
-      try scores.windowColumns(windows, pad: -.infinity, op: "maxPool2d")
-        .reshaped([n, c, taps, l]).argmax(axis: 2, keepingAxes: true)
-    }
-    return try unfolded(windows).reshaped([n, c, taps, l]).gathered(axis: 2, winners)
+    let winners = try windowArgmax(windows)  // [N, C, oh·ow], each an index iy·W + ix
+    return try reshaped([n, c, h * w]).gathered(axis: 2, winners)
       .reshaped([n, c, out.height, out.width])
     // end exercise 6.5
   }

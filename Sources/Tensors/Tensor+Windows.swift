@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 
 /// A height and a width: of a kernel, a stride, a padding, a dilation or an image.
@@ -268,6 +269,63 @@ extension Tensor {
     case .int64: integerArithmetic(op)
     }
     return result
+  }
+
+  /// The position of each window's largest element in this `[N, C, H, W]` tensor, as
+  /// PyTorch's `max_pool2d(…, return_indices=True)` gives it: int64 `[N, C, oh·ow]`, each the
+  /// flat index iy·W + ix within its channel's plane. The first maximum on ties, the first
+  /// NaN if there is one; taps in the padding never win.
+  ///
+  /// Unrecorded (which element wins is locally constant): `gathered` along the flattened
+  /// planes picks the winners' values, and its VJP routes the gradient back to them.
+  public func windowArgmax(_ windows: Windows2D) throws -> Tensor {
+    let size = try imageSize(op: "windowArgmax")
+    try windows.validate(for: size, op: "windowArgmax")
+    let o = windows.outputSize(for: size)
+    let (n, c) = (shape[0], shape[1])
+    let (source, start) = contiguousStorage()
+    let empty = UnsafeMutablePointer<Int>.allocate(capacity: 2)  // per half
+    empty.initialize(repeating: 0, count: 2)
+    defer { empty.deallocate() }
+    let winners = Tensor.make([n, c, o.height * o.width], .int64) { out in
+      /// The C kernel for element type T on planes [first, first + count).
+      func run<T>(
+        _: T.Type, _ kernel: (UnsafePointer<T>, Int, UnsafeMutablePointer<Int64>) -> Int
+      ) {
+        let planeSize = size.height * size.width
+        let k = windows.kernel
+        inPlaneChunks(n * c, work: k.height * k.width * o.height * o.width) { first, count in
+          empty[first == 0 ? 0 : 1] = kernel(
+            UnsafePointer(source.typed(T.self) + start + first * planeSize), count,
+            out.typed(Int64.self) + first * o.height * o.width)
+        }
+      }
+      let (k, s, p, d) = (windows.kernel, windows.stride, windows.padding, windows.dilation)
+      let (h, w) = (size.height, size.width)
+      switch dtype {
+      case .float32:
+        run(Float.self) {
+          gradbook_window_argmax_f32(
+            $0, $1, h, w, k.height, k.width, s.height, s.width, p.height, p.width, d.height,
+            d.width, o.height, o.width, $2)
+        }
+      case .float64:
+        run(Double.self) {
+          gradbook_window_argmax_f64(
+            $0, $1, h, w, k.height, k.width, s.height, s.width, p.height, p.width, d.height,
+            d.width, o.height, o.width, $2)
+        }
+      case .int64: integerArithmetic("windowArgmax")
+      }
+    }
+    let emptyWindows = empty[0] + empty[1]
+    guard emptyWindows == 0 || n * c == 0 else {
+      throw TensorError(
+        "windowArgmax",
+        "\(emptyWindows / (n * c)) of the windows (\(windows)) over \(size) lie wholly in the "
+          + "padding: nothing to pick")
+    }
+    return winners
   }
 
   /// The sliding windows of this `[N, C, H, W]` tensor as columns — im2col, PyTorch's

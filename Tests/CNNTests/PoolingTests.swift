@@ -68,6 +68,74 @@ struct PoolingTests {
     #expect(throws: TensorError.self) { try sample([2, 4, 4]).maxPool2d(kernel: 2) }
   }
 
+  @Test(
+    "windowArgmax is each window's first maximum (or first NaN), padding never picked",
+    arguments: [
+      Windows2D(kernel: 2, stride: 2),
+      Windows2D(kernel: Size2D(3, 2), stride: Size2D(1, 2), padding: Size2D(1, 1)),
+      Windows2D(kernel: 3, stride: 2, padding: 1, dilation: Size2D(2, 1)),
+      Windows2D(kernel: Size2D(1, 3), stride: 1, padding: Size2D(0, 1)),
+    ])
+  func windowArgmax(windows: Windows2D) throws {
+    let (n, c, h, w) = (2, 3, 7, 6)
+    // Few distinct values, so that ties are common; two NaNs.
+    var values: [Double] = (0..<(n * c * h * w)).map { i in
+      let level: Int = (i / 2 * 5 + i / 13) % 3  // neighbours often equal
+      return Double(level - 1)
+    }
+    values[40] = Double.nan  // in plane 0's last row
+    values[50] = Double.nan  // in plane 1's window (0, 1) of 2×2 windows
+    let x = try Tensor(values, shape: [n, c, h, w], dtype: .float64)
+    let out = windows.outputSize(for: Size2D(h, w))
+    var expected: [Int] = []
+    for plane in 0..<(n * c) {
+      for oy in 0..<out.height {
+        for ox in 0..<out.width {
+          var best: Int? = nil
+          for ki in 0..<windows.kernel.height {
+            for kj in 0..<windows.kernel.width {
+              let iy =
+                oy * windows.stride.height - windows.padding.height
+                + ki * windows.dilation.height
+              let ix =
+                ox * windows.stride.width - windows.padding.width
+                + kj * windows.dilation.width
+              guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+              let (v, at) = (values[plane * h * w + iy * w + ix], iy * w + ix)
+              if let b = best {
+                let current: Double = values[plane * h * w + b]
+                if !current.isNaN && (v.isNaN || v > current) { best = at }
+              } else {
+                best = at
+              }
+            }
+          }
+          expected.append(best!)
+        }
+      }
+    }
+    let winners = try x.windowArgmax(windows)
+    #expect(winners.dtype == .int64 && winners.shape == [n, c, out.height * out.width])
+    #expect(try winners.integers() == expected)
+    #expect(try x.to(.float32).windowArgmax(windows).integers() == expected)
+  }
+
+  @Test("windowArgmax refuses integer tensors and windows that do not fit, naming itself")
+  func windowArgmaxErrors() throws {
+    let error = #expect(throws: TensorError.self) {
+      try Tensor(integers: [1, 2, 3, 4], shape: [1, 1, 2, 2]).windowArgmax(
+        Windows2D(kernel: 2))
+    }
+    #expect(error?.description.contains("windowArgmax") == true)
+    #expect(throws: TensorError.self) {
+      try sample([1, 1, 2, 2]).windowArgmax(Windows2D(kernel: 3))
+    }
+    let padded = #expect(throws: TensorError.self) {
+      try sample([1, 1, 2, 2]).windowArgmax(Windows2D(kernel: 1, padding: 1))
+    }
+    #expect(padded?.description.contains("12 of the windows") == true)
+  }
+
   @Test("gather picks along an axis; its gradient adds repeated picks; bad indices throw")
   func gather() throws {
     let x = try Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: .float64)

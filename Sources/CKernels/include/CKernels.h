@@ -48,6 +48,18 @@ int gradbook_argbest_f32(const float *row, long inner, long step, long candidate
 int gradbook_argbest_f64(const double *row, long inner, long step, long candidates,
                           long along, int largest, double *best, int64_t *won);
 
+/* Max pooling's winners: for each of `planes` contiguous h × w planes of x and each window
+ * (kernel kh × kw, stride sh × sw, padding ph × pw, dilation dh × dw; oh × ow of them), the
+ * flat index iy·w + ix of its largest element — the first on ties, the first NaN if any;
+ * taps in the padding never win — into out ([planes, oh·ow]); a window with no tap inside
+ * gets −1. Returns the number of such windows. */
+long gradbook_window_argmax_f32(const float *x, long planes, long h, long w, long kh, long kw,
+                                long sh, long sw, long ph, long pw, long dh, long dw, long oh,
+                                long ow, int64_t *out);
+long gradbook_window_argmax_f64(const double *x, long planes, long h, long w, long kh,
+                                long kw, long sh, long sw, long ph, long pw, long dh, long dw,
+                                long oh, long ow, int64_t *out);
+
 /* Row-major single-precision matrix product with this package's own AVX-512 or AVX2 + FMA
  * kernels (OpenBLAS 0.3.21 runs its SSE3 kernel on CPUs newer than it knows):
  * C = op(A) · op(B), or C += op(A) · op(B) when `accumulate` is 1, where op(A) is m × k and
