@@ -39,14 +39,36 @@ extension Tensor {
 
   /// The variance along `axes` (all when nil): the mean squared deviation from the mean,
   /// divided by n − 1 when `unbiased` (PyTorch's default, Bessel's correction) or by n.
+  ///
+  /// Two passes over the input — the mean, then the squared deviations from it — and no
+  /// centered copy; subtracting the mean first keeps it exact where E[x²] − E[x]² would
+  /// cancel. Its VJP, 2(x − μ) ȳ / (n or n − 1), is one fused multiply-add, recorded (μ too)
+  /// when a second derivative is asked for.
   public func variance(axes: [Int]? = nil, keepingAxes: Bool = false, unbiased: Bool = true)
     throws -> Tensor
   {
-    let kept = try mean(axes: axes, keepingAxes: true)
-    let centered = try self - kept
-    let squares = try (centered * centered).sum(axes: axes, keepingAxes: keepingAxes)
-    let n = count / Swift.max(kept.count, 1)
-    return squares * (1 / Double(unbiased ? n - 1 : n))
+    let x = self
+    let reduced = try reductionAxes(axes, op: "variance")
+    let n = reduced.map { shape[$0] }.reduce(1, *)
+    let divisor = Double(unbiased ? n - 1 : n)
+    let outShape = reducedShape(reduced, keepingAxes: keepingAxes)
+    let (mean, y) = try plainly {
+      let mean = try x.mean(axes: reduced, keepingAxes: true)
+      let squares = try x.deviationSums(from: mean, axes: reduced)
+      return (mean, try (squares * (1 / divisor)).reshaped(outShape))
+    }
+    return y.recorded(
+      "variance", [x],
+      jvp: { t, _ in
+        let centered = try x - x.mean(axes: reduced, keepingAxes: true)
+        return try ((centered * t[0]!).sum(axes: reduced) * (2 / divisor)).reshaped(outShape)
+      }
+    ) { g in
+      // A recorded backward recomputes μ from x, so that it is differentiated too.
+      let m = GradMode.isRecording ? try x.mean(axes: reduced, keepingAxes: true) : mean
+      let k = try g.reshaped(mean.shape) * (2 / divisor)
+      return [try x.multiplied(by: k.expand(to: x.shape), adding: (-m * k).expand(to: x.shape))]
+    }
   }
 
   /// The standard deviation along `axes`: the square root of `variance`.

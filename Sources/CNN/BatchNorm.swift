@@ -43,14 +43,22 @@ extension Tensor {
         "batchNorm", "pass both running statistics (mean and variance) or neither, got one")
     }
     func channelwise(_ t: Tensor) throws -> Tensor { try t.reshaped(perChannel) }
+    /// `x · a + b` with the per-channel `a` and `b` expanded over x: one pass, no copies.
+    func affine(_ a: Tensor, _ b: Tensor, of x: Tensor) throws -> Tensor {
+      try x.multiplied(by: a.expand(to: x.shape), adding: b.expand(to: x.shape))
+    }
+    /// `x̂ γ + β` with x̂ = (x − μ) · inverse, as x · a + b with a = γ · inverse, b = β − μ a.
+    func normalized(_ x: Tensor, mean: Tensor, inverse: Tensor) throws -> Tensor {
+      let a = try weight.map { try inverse * channelwise($0) } ?? inverse
+      let b = try bias.map { try channelwise($0) - mean * a } ?? -mean * a
+      return try affine(a, b, of: x)
+    }
     let useBatch = training || runningMean == nil || runningVariance == nil
     guard useBatch else {
-      // Evaluation: a composition of recorded operations with the running statistics.
-      let scale = try channelwise(1 / (runningVariance! + epsilon).sqrt())
-      var y = try (x - channelwise(runningMean!)) * scale
-      if let weight { y = try y * channelwise(weight) }
-      if let bias { y = try y + channelwise(bias) }
-      return y
+      // Evaluation with the running statistics: one recorded multiply-add.
+      return try normalized(
+        x, mean: channelwise(runningMean!),
+        inverse: channelwise(1 / (runningVariance! + epsilon).sqrt()))
     }
     let n = count / Swift.max(channels, 1)
     guard n > 1 || !training else {
@@ -58,24 +66,18 @@ extension Tensor {
         "batchNorm", "training needs more than one value per channel, got input \(shape)")
     }
 
-    /// The batch statistics: mean, centered input, biased variance, 1/σ and x̂.
-    func statistics(_ x: Tensor) throws -> (
-      mean: Tensor, centered: Tensor, variance: Tensor, inverse: Tensor, normalized: Tensor
-    ) {
-      // exercise 6.6: Batch statistics and the normalized input
+    /// The batch statistics of each channel (`[1, C, 1, …]`): mean, biased variance, 1/σ.
+    func statistics(_ x: Tensor) throws -> (mean: Tensor, variance: Tensor, inverse: Tensor) {
+      // exercise 6.6: Batch statistics
       let mean = try x.mean(axes: axes, keepingAxes: true)
-      let centered = try x - mean
-      let variance = try (centered * centered).mean(axes: axes, keepingAxes: true)
+      let variance = try x.variance(axes: axes, keepingAxes: true, unbiased: false)
       let inverse = try 1 / (variance + epsilon).sqrt()
-      return (mean, centered, variance, inverse, try centered * inverse)
+      return (mean, variance, inverse)
       // end exercise 6.6
     }
     let (y, saved) = try plainly {
       let s = try statistics(x)
-      var y = s.normalized
-      if let weight { y = try y * channelwise(weight) }
-      if let bias { y = try y + channelwise(bias) }
-      return (y, s)
+      return (try normalized(x, mean: s.mean, inverse: s.inverse), s)
     }
     let (mean, variance) = (saved.mean, saved.variance)
     if training, let runningMean, let runningVariance {
@@ -95,17 +97,18 @@ extension Tensor {
         // Tangents of μ, σ² and 1/σ from x's: ṁ = mean(ẋ), v̇ = 2 mean((x − μ) ẋ),
         // (1/σ)˙ = −½ σ⁻³ v̇; then ẏ = x̂˙ γ + x̂ γ̇ + β̇.
         let s = try statistics(x)
+        let centered = try x - s.mean
         var terms: [Tensor?] = []
         if let tx = t[0] {
           let tCentered = try tx - tx.mean(axes: axes, keepingAxes: true)
-          let tVariance = try 2 * (s.centered * tx).mean(axes: axes, keepingAxes: true)
+          let tVariance = try 2 * (centered * tx).mean(axes: axes, keepingAxes: true)
           let tInverse = try -0.5 * s.inverse * s.inverse * s.inverse * tVariance
-          let tNormalized = try tCentered * s.inverse + s.centered * tInverse
+          let tNormalized = try tCentered * s.inverse + centered * tInverse
           terms.append(try weight.map { try tNormalized * channelwise($0) } ?? tNormalized)
         }
         var i = 1
         if weight != nil {
-          terms.append(try t[i].map { try s.normalized * channelwise($0) })
+          terms.append(try t[i].map { try centered * s.inverse * channelwise($0) })
           i += 1
         }
         if bias != nil { terms.append(try t[i].map { try channelwise($0).expand(to: x.shape) }) }
@@ -115,15 +118,21 @@ extension Tensor {
       // A first-order backward reuses the forward's statistics; a recorded one (for a second
       // derivative) recomputes them from x, so that they are differentiated too.
       let s = GradMode.isRecording ? try statistics(x) : saved
-      // Grouped so that each pass over the activations counts: with the per-channel
-      // ŝ = γ/σ, x̄ = ŝ ȳ − x̂ ŝ mean(ȳ x̂) − ŝ mean(ȳ), and the two sums are γ̄ and β̄.
+      // The two sums per channel, Σ ȳ and Σ ȳ x̂ = Σ ȳ (x − μ) / σ, are γ̄ and β̄ — each one
+      // pass, with x̂ never written out.
       let sumG = try g.sum(axes: axes, keepingAxes: true)
-      let sumGX = try (g * s.normalized).sum(axes: axes, keepingAxes: true)
+      let sumGX =
+        try GradMode.isRecording
+        ? (g * (x - s.mean)).sum(axes: axes, keepingAxes: true) * s.inverse  // recorded
+        : x.deviationSums(from: s.mean, weightedBy: g, axes: axes) * s.inverse
       var grads: [Tensor?] = []
       if x.requiresGrad {
-        let scale = try weight.map { try s.inverse * channelwise($0) } ?? s.inverse
-        let count = Double(n)
-        grads.append(try scale * g - s.normalized * (scale * sumGX / count) - scale * sumG / count)
+        // x̄ = ŝ ȳ − x̂ ŝ Σȳx̂/n − ŝ Σȳ/n with ŝ = γ/σ; as x̂ = (x − μ)/σ, that is
+        // ŝ ȳ + (x k + c) with k = −ŝ Σȳx̂/(nσ) and c = −μ k − ŝ Σȳ/n: two fused passes.
+        let a = try weight.map { try s.inverse * channelwise($0) } ?? s.inverse
+        let k = try -a * sumGX * s.inverse / Double(n)
+        let c = try -s.mean * k - a * sumG / Double(n)
+        grads.append(try affine(a, affine(k, c, of: x), of: g))
       } else {
         grads.append(nil)
       }

@@ -413,6 +413,45 @@ extension Tensor {
     }
   }
 
+  /// The unrecorded `x · a + b` of three tensors of `shape` (or 0-d), one pass, each read
+  /// where it is: a per-channel `a` or `b` expanded over an image (stride 0 along its rows)
+  /// is one value per row, not a copy.
+  static func fusedMultiplyAdd(_ x: Tensor, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+    let rank = shape.count
+    func strides(_ t: Tensor) -> [Int] {
+      t.rank == 0 ? [Int](repeating: 0, count: rank) : t.strides
+    }
+    let walk = RowWalk(shape: shape, strides: [strides(x), strides(a), strides(b)])
+    let (inner, xStep, aStep, bStep) = (walk.length, walk.step(0), walk.step(1), walk.step(2))
+    return make(shape, x.dtype) { out in
+      func run<T: TensorScalar>(_: T.Type) {
+        let px = UnsafePointer(x.storage.typed(T.self) + x.offset)
+        let pa = UnsafePointer(a.storage.typed(T.self) + a.offset)
+        let pb = UnsafePointer(b.storage.typed(T.self) + b.offset)
+        let po = out.typed(T.self)
+        walk.forEachInParallel { positions, written in
+          let (r, u, v, o) = (px + positions[0], pa + positions[1], pb + positions[2], po + written)
+          if xStep == 1 && aStep == 0 && bStep == 0 {  // per-row scale and shift
+            let (scale, shift) = (u[0], v[0])
+            for i in 0..<inner { o[i] = r[i] * scale + shift }
+          } else if xStep == 1 && aStep == 0 && bStep == 1 {
+            let scale = u[0]
+            for i in 0..<inner { o[i] = r[i] * scale + v[i] }
+          } else if xStep == 1 && aStep == 1 && bStep == 1 {
+            for i in 0..<inner { o[i] = r[i] * u[i] + v[i] }
+          } else {
+            for i in 0..<inner { o[i] = r[i &* xStep] * u[i &* aStep] + v[i &* bStep] }
+          }
+        }
+      }
+      switch x.dtype {
+      case .float32: run(Float.self)
+      case .float64: run(Double.self)
+      case .int64: integerArithmetic("multiplyAdd")
+      }
+    }
+  }
+
   /// `zipped` for operands that are strided views: one pass over the result's rows, each
   /// operand read through its own strides (a 0-d operand with stride 0 everywhere).
   static func stridedZip(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {

@@ -78,6 +78,40 @@ extension Tensor {
   }
   // end listing: multiply
 
+  /// `self · scale + shift` elementwise in one pass (equal shapes, or 0-d operands): the
+  /// affine map of a normalization, a per-channel scale and shift expanded over an image
+  /// read where they are, with no intermediate product written out.
+  ///
+  /// Its VJP is the product's and the sum's together: x̄ = ȳ · scale, scalē = ȳ · x,
+  /// shift̄ = ȳ.
+  public func multiplied(by scale: Tensor, adding shift: Tensor) throws -> Tensor {
+    let (x, a, b) = (self, scale, shift)
+    // Pairwise: the same dtype, and equal shapes or 0-d.
+    _ = try Tensor.elementwiseShape("multiplyAdd", x, a)
+    _ = try Tensor.elementwiseShape("multiplyAdd", x, b)
+    _ = try Tensor.elementwiseShape("multiplyAdd", a, b)
+    let shape = [x, a, b].first { $0.rank > 0 }?.shape ?? []
+    return Tensor.fusedMultiplyAdd(x, a, b, shape: shape).recorded(
+      "multiplyAdd", [x, a, b],
+      // since chapter 4: forward mode
+      jvp: { t, _ in
+        let tangent = try sumOfTerms([
+          t[0].map { try $0.multiplied(by: a) }, t[1].map { try x.multiplied(by: $0) }, t[2],
+        ])
+        // Only 0-d terms (a 0-d shift's tangent alone): spread over the output.
+        return try tangent.map {
+          $0.shape == shape ? $0 : try Tensor.zeros(shape, dtype: $0.dtype).adding($0)
+        }
+      }
+      // end since chapter 4
+    ) { g in
+      [
+        try g.multiplied(by: a).unscattered(to: x), try g.multiplied(by: x).unscattered(to: a),
+        g.unscattered(to: b),
+      ]
+    }
+  }
+
   /// Elementwise quotient; division by zero follows IEEE 754.
   public func divided(by other: Tensor) throws -> Tensor {
     let (lhs, rhs) = (self, other)

@@ -4,7 +4,7 @@ enum ReduceKernel { case sum, max, min }
 
 extension Tensor {
   /// Normalized, sorted, distinct axes; all of them when `axes` is nil.
-  func reductionAxes(_ axes: [Int]?, op: String) throws -> [Int] {
+  package func reductionAxes(_ axes: [Int]?, op: String) throws -> [Int] {
     try requireFloatingPoint(op)
     guard let axes else { return Array(0..<rank) }
     let normalized = try axes.map { try normalizedAxis($0, op: op) }
@@ -15,7 +15,7 @@ extension Tensor {
   }
 
   /// The shape after reducing `axes`, with them kept as size 1 or dropped.
-  func reducedShape(_ axes: [Int], keepingAxes: Bool) -> [Int] {
+  package func reducedShape(_ axes: [Int], keepingAxes: Bool) -> [Int] {
     keepingAxes
       ? shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
       : shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
@@ -45,6 +45,47 @@ extension Tensor {
           kernel, UnsafePointer(storage.typed(Double.self) + offset), walk, step: step,
           outStep: outStep, into: out.typed(Double.self), count: outCount)
       case .int64: integerArithmetic("\(kernel)")
+      }
+    }
+  }
+
+  /// Σ (x − center)² over `axes` (sorted, distinct; kept as size 1) — or Σ (x − center) · w
+  /// when `weights` (of x's shape) are given — unrecorded and in one pass with no centered
+  /// copy: the numerator of a variance, or of a normalization's gradient. `center` has the
+  /// kept shape.
+  package func deviationSums(
+    from center: Tensor, weightedBy weights: Tensor? = nil, axes: [Int]
+  ) throws -> Tensor {
+    let outShape = reducedShape(axes, keepingAxes: true)
+    guard center.shape == outShape, center.dtype == dtype,
+      weights.map({ $0.shape == shape && $0.dtype == dtype }) ?? true
+    else {
+      throw TensorError(
+        "deviationSums",
+        "center \(describe(center.shape)) \(center.dtype) and weights "
+          + (weights.map { "\(describe($0.shape)) \($0.dtype)" } ?? "none")
+          + " do not fit shape \(describe(shape)) \(dtype) reduced over axes \(describe(axes))")
+    }
+    let outStrides = Tensor.contiguousStrides(outShape).enumerated().map {
+      axes.contains($0.offset) ? 0 : $0.element
+    }
+    let walk = RowWalk(shape: shape, strides: [strides, outStrides, weights?.strides ?? strides])
+    let (step, outStep) = (walk.step(0), walk.step(1))
+    let outCount = outShape.reduce(1, *)
+    let (centers, start) = center.contiguousStorage()
+    return Tensor.make(outShape, dtype) { out in
+      func run<T: TensorScalar>(_: T.Type) {
+        let w = weights.map { UnsafePointer($0.storage.typed(T.self) + $0.offset) }
+        reduceRows(
+          .sum, UnsafePointer(storage.typed(T.self) + offset), walk, step: step,
+          outStep: outStep, into: out.typed(T.self), count: outCount,
+          deviations: Deviations(
+            center: UnsafePointer(centers.typed(T.self) + start), weights: w))
+      }
+      switch dtype {
+      case .float32: run(Float.self)
+      case .float64: run(Double.self)
+      case .int64: integerArithmetic("deviationSums")
       }
     }
   }
@@ -160,14 +201,31 @@ extension ReduceKernel {
 /// of its own, combined into `result` at the end (the halves' rows may share outputs).
 func reduceRows<T: TensorScalar>(
   _ kernel: ReduceKernel, _ source: UnsafePointer<T>, _ walk: RowWalk, step: Int, outStep: Int,
-  into result: UnsafeMutablePointer<T>, count: Int
+  into result: UnsafeMutablePointer<T>, count: Int, deviations: Deviations<T>? = nil
 ) {
   let inner = walk.length
   func reduce(rows: Range<Int>, into out: UnsafeMutablePointer<T>) {
     out.initialize(repeating: kernel.identity(), count: count)
     walk.forEach(rows: rows) { positions, _ in
       let (row, target) = (source + positions[0], out + positions[1])
-      if outStep == 0 {
+      if let deviations {  // Σ (x − c)², or Σ (x − c) w; c laid out as the output
+        let c = deviations.center + positions[1]
+        if let weights = deviations.weights {
+          let (w, wStep) = (weights + positions[2], walk.step(2))
+          if outStep == 0 {
+            target[0] += weightedDeviationsOfRow(row, step, w, wStep, inner, from: c[0])
+          } else {
+            for i in 0..<inner { target[i] += (row[i &* step] - c[i]) * w[i &* wStep] }
+          }
+        } else if outStep == 0 {
+          target[0] += squaredDeviationsOfRow(row, step, inner, from: c[0])
+        } else {
+          for i in 0..<inner {
+            let d = row[i &* step] - c[i]
+            target[i] += d * d
+          }
+        }
+      } else if outStep == 0 {
         target[0] = kernel.combine(target[0], reduceRow(kernel, row, step, inner))
       } else {
         for i in 0..<inner { target[i] = kernel.combine(target[i], row[i &* step]) }
@@ -184,6 +242,80 @@ func reduceRows<T: TensorScalar>(
   defer { second.deallocate() }
   inParallel({ reduce(rows: 0..<half, into: result) }, { reduce(rows: half..<rows, into: second) })
   for i in 0..<count { result[i] = kernel.combine(result[i], second[i]) }
+}
+
+/// The deviations a sum reduces instead of the elements themselves: from `center` (laid out
+/// as the output), squared, or times `weights` (view 2 of the walk) when given.
+struct Deviations<T> {
+  let center: UnsafePointer<T>
+  let weights: UnsafePointer<T>?
+}
+
+/// Σ (p[i·step] − c) · w[i·wStep] over the `n` elements of a row, in eight partial sums
+/// when both are contiguous.
+@inline(__always)
+func weightedDeviationsOfRow<T: TensorScalar>(
+  _ p: UnsafePointer<T>, _ step: Int, _ w: UnsafePointer<T>, _ wStep: Int, _ n: Int, from c: T
+) -> T {
+  guard step == 1 && wStep == 1 else {
+    var s = T(0)
+    for i in 0..<n { s += (p[i &* step] - c) * w[i &* wStep] }
+    return s
+  }
+  var lanes = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
+  var i = 0
+  while i + 8 <= n {
+    lanes.0 += (p[i] - c) * w[i]
+    lanes.1 += (p[i + 1] - c) * w[i + 1]
+    lanes.2 += (p[i + 2] - c) * w[i + 2]
+    lanes.3 += (p[i + 3] - c) * w[i + 3]
+    lanes.4 += (p[i + 4] - c) * w[i + 4]
+    lanes.5 += (p[i + 5] - c) * w[i + 5]
+    lanes.6 += (p[i + 6] - c) * w[i + 6]
+    lanes.7 += (p[i + 7] - c) * w[i + 7]
+    i += 8
+  }
+  var s = ((lanes.0 + lanes.1) + (lanes.2 + lanes.3)) + ((lanes.4 + lanes.5) + (lanes.6 + lanes.7))
+  while i < n {
+    s += (p[i] - c) * w[i]
+    i += 1
+  }
+  return s
+}
+
+/// Σ (p[i·step] − c)² over the `n` elements of a row, in eight partial sums when contiguous.
+@inline(__always)
+func squaredDeviationsOfRow<T: TensorScalar>(
+  _ p: UnsafePointer<T>, _ step: Int, _ n: Int, from c: T
+) -> T {
+  guard step == 1 else {
+    var s = T(0)
+    for i in 0..<n {
+      let d = p[i &* step] - c
+      s += d * d
+    }
+    return s
+  }
+  var lanes = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
+  var i = 0
+  @inline(__always) func square(_ x: T) -> T { (x - c) * (x - c) }
+  while i + 8 <= n {
+    lanes.0 += square(p[i])
+    lanes.1 += square(p[i + 1])
+    lanes.2 += square(p[i + 2])
+    lanes.3 += square(p[i + 3])
+    lanes.4 += square(p[i + 4])
+    lanes.5 += square(p[i + 5])
+    lanes.6 += square(p[i + 6])
+    lanes.7 += square(p[i + 7])
+    i += 8
+  }
+  var s = ((lanes.0 + lanes.1) + (lanes.2 + lanes.3)) + ((lanes.4 + lanes.5) + (lanes.6 + lanes.7))
+  while i < n {
+    s += square(p[i])
+    i += 1
+  }
+  return s
 }
 
 /// The reduction of the `n` elements `p[0], p[step], …`.

@@ -171,6 +171,20 @@ struct StatisticsTests {
         .passed)
   }
 
+  @Test("variance subtracts the mean first: exact in Float32 far from zero, along any axis")
+  func varianceFarFromZero() throws {
+    // E[x²] − E[x]² would lose every digit here (x² ≈ 1e8, Float32 keeps 7).
+    let values: [Float] = (0..<24).map { 10_000 + Float($0 % 5) * 0.25 + Float($0 / 5) * 0.5 }
+    let x = try Tensor(values.map(Double.init), shape: [2, 3, 4], dtype: .float32)
+    let got = try x.variance(axes: [0, 2], unbiased: false)  // strided rows, a kept middle axis
+    for c in 0..<3 {
+      let channel = (0..<2).flatMap { n in (0..<4).map { Double(values[(n * 3 + c) * 4 + $0]) } }
+      let mean = channel.reduce(0, +) / 8
+      let expected = channel.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 8
+      #expect(Swift.abs(got.scalars[c] - expected) <= 1e-4 * expected, "channel \(c)")
+    }
+  }
+
   @Test("softmax and log-softmax over an empty axis are empty, not an error")
   func emptyAxis() throws {
     let x = Tensor.zeros([3, 0], dtype: .float64)

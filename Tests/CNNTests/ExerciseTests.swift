@@ -264,7 +264,7 @@ struct Ch06Ex5MaxPool {
   }
 }
 
-@Suite("Exercise 6.6: batch statistics and the normalized input")
+@Suite("Exercise 6.6: batch statistics")
 struct Ch06Ex6BatchNormStatistics {
   @Test("training normalizes each channel with its batch mean and *biased* variance")
   func normalized() throws {

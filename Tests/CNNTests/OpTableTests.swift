@@ -70,6 +70,22 @@ var opTable: [OpRow] {
       try Tensor.select($0[0].isGreater(than: Tensor(scalar: 0, dtype: .float64)), $0[0], $0[1])
     },
     OpRow("sum", [sample([2, 3, 2], seed: 7)]) { try $0[0].sum(axes: [0, -1]) },
+    OpRow("variance", [sample([2, 3, 2], seed: 7)]) { try $0[0].variance(axes: [0, -1]) },
+    OpRow("variance", [sample([3, 4], seed: 8)]) {
+      try $0[0].variance(axes: [0], keepingAxes: true, unbiased: false)
+    },
+    OpRow(
+      "multiplyAdd", [sample([2, 3], seed: 1), sample([2, 3], seed: 2), sample([2, 3], seed: 3)]
+    ) {
+      try $0[0].multiplied(by: $0[1], adding: $0[2])
+    },
+    // A per-channel scale and a 0-d shift, read as broadcast views.
+    OpRow(
+      "multiplyAdd",
+      [sample([2, 3, 2], seed: 4), sample([1, 3, 1], seed: 5), sample([], seed: 6)]
+    ) {
+      try $0[0].multiplied(by: $0[1].expand(to: [2, 3, 2]), adding: $0[2])
+    },
     OpRow("max", [sample([2, 3], seed: 7)]) { try $0[0].max(axes: [1]) },
     OpRow("min", [sample([2, 3], seed: 7)]) { try $0[0].min(axes: [0], keepingAxes: true) },
     OpRow("matmul", [sample([2, 3], seed: 1), sample([3, 2], seed: 2)]) {
@@ -247,6 +263,12 @@ var zeroSizeTable: [(row: OpRow, shape: [Int])] {
       }, [0, 3]
     ),
     (OpRow("sum", [empty([0, 3])]) { try $0[0].sum(axes: [0]) }, [3]),  // zeros
+    (OpRow("variance", [empty([2, 0])]) { try $0[0].variance(axes: [0]) }, [0]),
+    (
+      OpRow("multiplyAdd", [empty([0, 3]), empty([0, 3]), sample([], seed: 1)]) {
+        try $0[0].multiplied(by: $0[1], adding: $0[2])
+      }, [0, 3]
+    ),
     (OpRow("max", [empty([0, 3])]) { try $0[0].max(axes: [1]) }, [0]),
     (OpRow("min", [empty([0, 3])]) { try $0[0].min(axes: [1], keepingAxes: true) }, [0, 1]),
     (OpRow("matmul", [empty([2, 0]), empty([0, 3])]) { try $0[0].matmul($0[1]) }, [2, 3]),
