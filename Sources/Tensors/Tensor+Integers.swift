@@ -197,6 +197,18 @@ struct AxisPicks {
   ) {
     let m = shape[axis]
     indices.withUnsafeBufferPointer { indices in
+      if inner == 1 {  // picks along the last axis (max pooling's): one element each
+        for o in 0..<outer {
+          let (row, base) = (o &* m, o &* n)
+          let picked = indices.baseAddress! + row
+          if adding {
+            for j in 0..<m { to[base &+ picked[j]] += from[row &+ j] }
+          } else {
+            for j in 0..<m { to[row &+ j] = from[base &+ picked[j]] }
+          }
+        }
+        return
+      }
       for o in 0..<outer {
         for j in 0..<m {
           let row = (o &* m &+ j) &* inner
