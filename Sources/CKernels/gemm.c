@@ -276,21 +276,10 @@ static int twelve_rows(long m) {
   return (double)m / padded12 >= 0.65 * (double)m / padded8;
 }
 
-static int use_avx512(void) {
-  static int answer = -1;
-  int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
-  if (known < 0) {
-    __builtin_cpu_init();
-    known = __builtin_cpu_supports("avx512f") && gradbook_kernels_use_avx2();
-    __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
-  }
-  return known;
-}
-
 int gradbook_sgemm_available(void) { return gradbook_kernels_use_avx2(); }
 
 const char *gradbook_sgemm_kernel(void) {
-  return use_avx512() ? "AVX-512 12×32 and 8×32"
+  return gradbook_kernels_use_avx512() ? "AVX-512 12×32 and 8×32"
                       : (gradbook_kernels_use_avx2() ? "AVX2 6×16" : "none");
 }
 
@@ -303,10 +292,11 @@ void gradbook_sgemm(int transposeA, int transposeB, long m, long n, long k, cons
     return;
   }
   matrix_view va = {a, lda, transposeA}, vb = {b, ldb, transposeB};
-  if (use_avx512() && transposeB && !transposeA && k >= 64 && (m <= 32 || n <= 32))
+  int avx512 = gradbook_kernels_use_avx512();
+  if (avx512 && transposeB && !transposeA && k >= 64 && (m <= 32 || n <= 32))
     gemm_nt_avx512(a, lda, b, ldb, m, n, k, accumulate, c, ldc);
-  else if (use_avx512() && twelve_rows(m)) gemm_avx512_12(va, vb, m, n, k, accumulate, c, ldc);
-  else if (use_avx512()) gemm_avx512_8(va, vb, m, n, k, accumulate, c, ldc);
+  else if (avx512 && twelve_rows(m)) gemm_avx512_12(va, vb, m, n, k, accumulate, c, ldc);
+  else if (avx512) gemm_avx512_8(va, vb, m, n, k, accumulate, c, ldc);
   else if (gradbook_kernels_use_avx2()) gemm_avx2(va, vb, m, n, k, accumulate, c, ldc);
   else abort(); /* callers ask gradbook_sgemm_available() first */
 }

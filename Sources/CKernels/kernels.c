@@ -22,12 +22,25 @@ int gradbook_kernels_use_avx2(void) {
   return known;
 }
 
+int gradbook_kernels_use_avx512(void) {
+  static int answer = -1;
+  int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
+  if (known < 0) {
+    __builtin_cpu_init();
+    known = __builtin_cpu_supports("avx512f") && gradbook_kernels_use_avx2();
+    __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
+  }
+  return known;
+}
+
 void gradbook_tanh_f32(const float *in, float *out, long n) {
   if (gradbook_kernels_use_avx2()) tanh_avx2(in, out, n);
   else tanh_baseline(in, out, n);
 }
 #else
 int gradbook_kernels_use_avx2(void) { return 0; }
+
+int gradbook_kernels_use_avx512(void) { return 0; }
 
 void gradbook_tanh_f32(const float *in, float *out, long n) { tanh_baseline(in, out, n); }
 #endif

@@ -328,6 +328,87 @@ extension Tensor {
     return winners
   }
 
+  /// The cross-correlation of this `[N, C, H, W]` tensor with `weight` (`[O, C, kh, kw]`) at
+  /// stride 1, without dilation or groups, zero-padded by `padding`, plus `bias` (`[O]`):
+  /// the sums of im2col and a matrix product, computed directly without the columns,
+  /// unrecorded. With `flippingWeight`, `weight` is `[C, O, kh, kw]`, used with its channel
+  /// axes swapped and its taps reversed: the transposed convolution, for padding kh − 1 − p.
+  ///
+  /// Nil when the direct kernel does not apply — not Float32, or a CPU without AVX-512 —
+  /// and the caller computes the same sums through `unfolded(_:)`.
+  package func directlyCorrelated(
+    with weight: Tensor, bias: Tensor?, padding: Size2D, flippingWeight: Bool = false
+  ) -> Tensor? {
+    guard dtype == .float32, weight.dtype == .float32, bias.map({ $0.dtype == .float32 }) ?? true,
+      rank == 4, weight.rank == 4, gradbook_correlate2d_available() != 0
+    else { return nil }
+    let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+    let (kh, kw) = (weight.shape[2], weight.shape[3])
+    let o = flippingWeight ? weight.shape[1] : weight.shape[0]
+    let oh = h + 2 * padding.height - kh + 1
+    let ow = w + 2 * padding.width - kw + 1
+    guard (flippingWeight ? weight.shape[0] : weight.shape[1]) == c, oh > 0, ow > 0,
+      bias.map({ $0.shape == [o] }) ?? true
+    else { return nil }
+    let (source, start) = contiguousStorage()
+    let (weights, weightStart) = weight.contiguousStorage()
+    let biases = bias?.contiguousStorage()
+    var done = true
+    let result = Tensor.make([n, o, oh, ow], .float32) { out in
+      let y = out.typed(Float.self)
+      let x = UnsafePointer(source.typed(Float.self) + start)
+      let k = UnsafePointer(weights.typed(Float.self) + weightStart)
+      let b = biases.map { UnsafePointer($0.storage.typed(Float.self) + $0.offset) }
+      let flags = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
+      flags.initialize(repeating: 1, count: 2)
+      defer { flags.deallocate() }
+      inPlaneChunks(n, work: o * oh * ow * c * kh * kw) { first, count in
+        flags[first == 0 ? 0 : 1] = gradbook_correlate2d_f32(
+          x, first, count, c, h, w, k, o, kh, kw, padding.height, padding.width,
+          flippingWeight ? 1 : 0, b, y)
+      }
+      done = flags[0] != 0 && flags[1] != 0
+    }
+    return done ? result : nil
+  }
+
+  /// The weight gradient of `directlyCorrelated(with:bias:padding:)` at this `[N, C, H, W]`
+  /// input: `[O, C, kh, kw]`, each tap's sum over the images and output positions of `g`
+  /// (`[N, O, oh, ow]`) times the input element the tap read — computed directly, without
+  /// im2col columns, unrecorded. Nil where the direct kernel does not apply (not Float32, a
+  /// kernel other than 3×3, a CPU without AVX-512, shapes that do not fit).
+  package func directCorrelationWeightGradient(
+    _ g: Tensor, kernel: Size2D, padding: Size2D
+  ) -> Tensor? {
+    guard dtype == .float32, g.dtype == .float32, rank == 4, g.rank == 4, kernel == 3,
+      gradbook_correlate2d_available() != 0
+    else { return nil }
+    let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+    let o = g.shape[1]
+    guard g.shape == [n, o, h + 2 * padding.height - 2, w + 2 * padding.width - 2] else {
+      return nil
+    }
+    let (source, start) = contiguousStorage()
+    let (gradients, gradientStart) = g.contiguousStorage()
+    var done = true
+    let result = Tensor.make([o, c, 3, 3], .float32) { out in
+      let x = UnsafePointer(source.typed(Float.self) + start)
+      let y = UnsafePointer(gradients.typed(Float.self) + gradientStart)
+      let gw = out.typed(Float.self)
+      let flags = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
+      flags.initialize(repeating: 1, count: 2)
+      defer { flags.deallocate() }
+      // Output channels in pairs, the pairs split between the two cores.
+      inPlaneChunks((o + 1) / 2, work: 2 * c * 9 * (g.count / Swift.max(o, 1))) { first, count in
+        flags[first == 0 ? 0 : 1] = gradbook_correlate2d_weight_gradient_f32(
+          x, y, n, c, h, w, o, 3, 3, padding.height, padding.width, 2 * first,
+          Swift.min(o, 2 * (first + count)), gw)
+      }
+      done = flags[0] != 0 && flags[1] != 0
+    }
+    return done ? result : nil
+  }
+
   /// The sliding windows of this `[N, C, H, W]` tensor as columns — im2col, PyTorch's
   /// `F.unfold`: `[N, C·kh·kw, oh·ow]`, column `l` holding window `l`'s taps channel by
   /// channel, zero in the padding.

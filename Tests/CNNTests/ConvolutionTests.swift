@@ -85,6 +85,43 @@ struct ConvolutionTests {
     #expect(allClose(y32.scalars, referenceConv2d(x.scalars, w.scalars, nil, k), tolerance: 1e-5))
   }
 
+  @Test(
+    "stride 1 in Float32 (the direct kernel, where the CPU has one): values and gradients",
+    arguments: [
+      ConvCase(n: 3, c: 3, h: 9, w: 21, o: 11, kh: 3, kw: 3, padding: 1),  // 2 blocks, 2 vectors
+      ConvCase(n: 2, c: 1, h: 28, w: 28, o: 8, kh: 3, kw: 3, padding: 1),  // the chapter's first
+      ConvCase(n: 2, c: 2, h: 5, w: 17, o: 17, kh: 5, kw: 2, padding: Size2D(2, 1)),
+      ConvCase(n: 1, c: 5, h: 4, w: 33, o: 3, kh: 1, kw: 4),  // a row of 30 outputs, no padding
+      ConvCase(n: 2, c: 3, h: 6, w: 18, o: 5, kh: 3, kw: 3, padding: Size2D(0, 2)),
+    ])
+  func strideOneFloat32(_ k: ConvCase) throws {
+    let (x, w, b) = convOperands(k, seed: 0.9)
+    let (x32, w32, b32) = (x.to(.float32), w.to(.float32), b.to(.float32))
+    let y = try x32.conv2d(weight: w32, bias: b32, padding: k.padding)
+    let expected = referenceConv2d(x.scalars, w.scalars, b.scalars, k)
+    #expect(allClose(y.scalars, expected, tolerance: 1e-5), "\(k)")
+    // The transposed convolution (the input's gradient), against Float64's im2col path.
+    let out = k.outputSize
+    let g = sample([k.n, k.o, out.height, out.width], seed: 0.45)
+    let shift = sample([k.c], seed: 0.6)
+    let back = try g.to(.float32).convTranspose2d(
+      weight: w32, bias: shift.to(.float32), padding: k.padding)
+    let back64 = try g.convTranspose2d(weight: w, bias: shift, padding: k.padding)
+    #expect(back.shape == x.shape)
+    #expect(allClose(back.scalars, back64.scalars, tolerance: 1e-5), "\(k)")
+    // Every gradient of a loss through the Float32 convolution, against Float64.
+    for (inputs, dtype) in [([x32, w32, b32], DType.float32), ([x, w, b], .float64)] {
+      for t in inputs { (t.requiresGrad, t.grad) = (true, nil) }
+      let loss = try
+        (inputs[0].conv2d(weight: inputs[1], bias: inputs[2], padding: k.padding)
+        * g.to(dtype)).sum()
+      try loss.backward()
+    }
+    for (a, b) in [(x32, x), (w32, w), (b32, b)] {
+      #expect(allClose(try #require(a.grad).scalars, try #require(b.grad).scalars, tolerance: 1e-4))
+    }
+  }
+
   @Test("convTranspose2d is conv2d's adjoint: ⟨conv(x), y⟩ = ⟨x, convᵀ(y)⟩", arguments: convCases)
   func adjoint(_ k: ConvCase) throws {
     let (x, w, _) = convOperands(k)

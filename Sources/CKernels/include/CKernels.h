@@ -39,6 +39,9 @@ void gradbook_tanh_f32(const float *in, float *out, long n);
 /* 1 when the vector kernels above run with AVX2 and FMA on this CPU, 0 otherwise. */
 int gradbook_kernels_use_avx2(void);
 
+/* 1 when this CPU has AVX-512 (and AVX2 and FMA) for the kernels that use it, 0 otherwise. */
+int gradbook_kernels_use_avx512(void);
+
 /* argmax (largest 1) or argmin (0) along an axis, for `inner` outputs at once: won[i] is
  * the index t < candidates of the best of row[i·step + t·along] (the first on ties); best is
  * scratch of `inner` elements. Returns 1 when a NaN was among the values (then won[] does
@@ -73,5 +76,27 @@ int gradbook_sgemm_available(void);
 
 /* The micro-kernel gradbook_sgemm uses on this CPU, e.g. "AVX-512 8×32", or "none". */
 const char *gradbook_sgemm_kernel(void);
+
+/* The 2-d cross-correlation of images [first, first + count) of x ([N, C, h, w], contiguous)
+ * with weight ([O, C, kh, kw]), stride 1, no dilation, zero padding ph × pw, plus bias ([O],
+ * or NULL), into y ([N, O, h + 2ph − kh + 1, w + 2pw − kw + 1]). With `flip`, weight is
+ * [C, O, kh, kw] and is used with its two channel axes swapped and its taps reversed — the
+ * transposed convolution of x by weight, when the padding is kh − 1 − p. Computed directly,
+ * without im2col columns, with AVX-512; returns 0 (and writes nothing) when this CPU has no
+ * AVX-512 or memory ran out: the caller then takes the im2col path. */
+int gradbook_correlate2d_f32(const float *x, long first, long count, long c, long h, long w,
+                             const float *weight, long o, long kh, long kw, long ph, long pw,
+                             int flip, const float *bias, float *y);
+
+/* The weight gradient of that correlation (no flip), for output channels [o0, o1): gw
+ * ([O, C, kh, kw]) gets Σ over images and output positions of g ([N, O, oh, ow]) times the
+ * input element each tap read. For 3×3 kernels with AVX-512; returns 0 (writing nothing)
+ * otherwise. */
+int gradbook_correlate2d_weight_gradient_f32(const float *x, const float *g, long n, long c,
+                                             long h, long w, long o, long kh, long kw, long ph,
+                                             long pw, long o0, long o1, float *gw);
+
+/* 1 when gradbook_correlate2d_f32 runs on this CPU (AVX-512), 0 otherwise. */
+int gradbook_correlate2d_available(void);
 
 #endif
