@@ -96,59 +96,74 @@ int gradbook_correlate2d_f32(const float *x, long first, long count, long c, lon
 
 /* The weight gradient of a 3×3 correlation at stride 1, output channels [o0, o1): two output
  * channels and one input channel at a time keep their 2 × 9 sums as vectors over sixteen
- * output columns; every image row adds ȳ's two row segments times the nine shifted input
- * segments, and the vectors are summed across at the end. */
-__attribute__((target("avx512f,avx2,fma"))) static void weight_gradient_3x3(
+ * output columns, in eighteen named registers (an array indexed in loops would live in
+ * memory); every image row adds ȳ's two row segments times the nine shifted input
+ * segments — rows in the padding skipped, lanes in it masked to zero — and the vectors
+ * are summed across at the end. */
+#define TAP(ki, kj)                                                                        \
+  {                                                                                        \
+    __m512 v = _mm512_maskz_loadu_ps(m##kj, row##ki + (kj));                              \
+    a##ki##kj = _mm512_fmadd_ps(da, v, a##ki##kj);                                         \
+    b##ki##kj = _mm512_fmadd_ps(db, v, b##ki##kj);                                         \
+  }
+#define ROW_OF_TAPS(ki) { TAP(ki, 0) TAP(ki, 1) TAP(ki, 2) }
+#define FOR_TAPS(DO) DO(0, 0) DO(0, 1) DO(0, 2) DO(1, 0) DO(1, 1) DO(1, 2) DO(2, 0) DO(2, 1) DO(2, 2)
+#define ZERO(ki, kj) __m512 a##ki##kj = _mm512_setzero_ps(), b##ki##kj = _mm512_setzero_ps();
+#define STORE(ki, kj)                                                                      \
+  gw[(oa * c + ic) * 9 + (ki) * 3 + (kj)] = _mm512_reduce_add_ps(a##ki##kj);               \
+  if (pair) gw[((oa + 1) * c + ic) * 9 + (ki) * 3 + (kj)] = _mm512_reduce_add_ps(b##ki##kj);
+
+__attribute__((target("avx512f,avx2,fma"))) static int weight_gradient_3x3(
     const float *x, const float *g, long n, long c, long h, long w, long o, long ph, long pw,
     long o0, long o1, float *gw) {
-  long oh = h + 2 * ph - 2, ow = w + 2 * pw - 2;
+  long oh = h + 2 * ph - 2, ow = w + 2 * pw - 2, chunks = (ow + 15) / 16;
+  /* masks[chunk][kj]: the lanes of tap column kj that read inside the row (and < ow). */
+  __mmask16 (*masks)[3] = malloc(sizeof(__mmask16[3]) * (size_t)(chunks > 0 ? chunks : 1));
+  if (!masks) return 0;
+  for (long chunk = 0; chunk < chunks; chunk++) {
+    long ox0 = chunk * 16, count = ow - ox0 < 16 ? ow - ox0 : 16;
+    for (long kj = 0; kj < 3; kj++) {
+      long ix0 = ox0 + kj - pw;
+      long lo = ix0 < 0 ? -ix0 : 0, hi = w - ix0 < count ? w - ix0 : count;
+      masks[chunk][kj] = hi <= lo ? 0 : (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+    }
+  }
   for (long oa = o0; oa < o1; oa += 2) {
     int pair = oa + 1 < o1;
     for (long ic = 0; ic < c; ic++) {
-      __m512 acc[2][9];
-      for (int t = 0; t < 9; t++) acc[0][t] = acc[1][t] = _mm512_setzero_ps();
-      for (long image = 0; image < n; image++) {
-        const float *plane = x + (image * c + ic) * h * w;
-        const float *ga = g + (image * o + oa) * oh * ow;
-        const float *gb = pair ? ga + oh * ow : ga;
-        for (long oy = 0; oy < oh; oy++) {
-          for (long ox0 = 0; ox0 < ow; ox0 += 16) {
-            long count = ow - ox0 < 16 ? ow - ox0 : 16;
-            __mmask16 lanes = (__mmask16)((1u << count) - 1u);
-            __m512 da = _mm512_maskz_loadu_ps(lanes, ga + oy * ow + ox0);
-            __m512 db = pair ? _mm512_maskz_loadu_ps(lanes, gb + oy * ow + ox0) : _mm512_setzero_ps();
-            for (long ki = 0; ki < 3; ki++) {
-              long iy = oy + ki - ph;
-              if (iy < 0 || iy >= h) continue;
-              const float *row = plane + iy * w;
-              for (long kj = 0; kj < 3; kj++) {
-                long ix0 = ox0 + kj - pw;
-                long lo = ix0 < 0 ? -ix0 : 0;
-                long hi = w - ix0 < count ? w - ix0 : count;
-                if (hi <= lo) continue;
-                __mmask16 mask = (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-                __m512 v = _mm512_maskz_loadu_ps(mask, row + ix0);
-                acc[0][ki * 3 + kj] = _mm512_fmadd_ps(da, v, acc[0][ki * 3 + kj]);
-                acc[1][ki * 3 + kj] = _mm512_fmadd_ps(db, v, acc[1][ki * 3 + kj]);
-              }
-            }
+      FOR_TAPS(ZERO)
+      for (long chunk = 0; chunk < chunks; chunk++) {
+        long ox0 = chunk * 16, count = ow - ox0 < 16 ? ow - ox0 : 16;
+        __mmask16 lanes = (__mmask16)((1u << count) - 1u), pairLanes = pair ? lanes : 0;
+        __mmask16 m0 = masks[chunk][0], m1 = masks[chunk][1], m2 = masks[chunk][2];
+        for (long image = 0; image < n; image++) {
+          const float *plane = x + (image * c + ic) * h * w + ox0 - pw;
+          const float *ga = g + (image * o + oa) * oh * ow + ox0;
+          const float *gb = pair ? ga + oh * ow : ga;
+          for (long oy = 0; oy < oh; oy++) {
+            __m512 da = _mm512_maskz_loadu_ps(lanes, ga + oy * ow);
+            __m512 db = _mm512_maskz_loadu_ps(pairLanes, gb + oy * ow);
+            /* Input rows oy − ph + ki; a row in the padding adds nothing. */
+            long y0 = oy - ph;
+            const float *row0 = plane + y0 * w, *row1 = row0 + w, *row2 = row1 + w;
+            if (y0 >= 0 && y0 < h) ROW_OF_TAPS(0)
+            if (y0 + 1 >= 0 && y0 + 1 < h) ROW_OF_TAPS(1)
+            if (y0 + 2 >= 0 && y0 + 2 < h) ROW_OF_TAPS(2)
           }
         }
       }
-      for (int t = 0; t < 9; t++) {
-        gw[(oa * c + ic) * 9 + t] = _mm512_reduce_add_ps(acc[0][t]);
-        if (pair) gw[((oa + 1) * c + ic) * 9 + t] = _mm512_reduce_add_ps(acc[1][t]);
-      }
+      FOR_TAPS(STORE)
     }
   }
+  free(masks);
+  return 1;
 }
 
 int gradbook_correlate2d_weight_gradient_f32(const float *x, const float *g, long n, long c,
                                              long h, long w, long o, long kh, long kw, long ph,
                                              long pw, long o0, long o1, float *gw) {
   if (!gradbook_kernels_use_avx512() || kh != 3 || kw != 3) return 0;
-  weight_gradient_3x3(x, g, n, c, h, w, o, ph, pw, o0, o1, gw);
-  return 1;
+  return weight_gradient_3x3(x, g, n, c, h, w, o, ph, pw, o0, o1, gw);
 }
 #else
 int gradbook_correlate2d_available(void) { return 0; }

@@ -90,8 +90,8 @@ int gradbook_correlate2d_f32(const float *x, long first, long count, long c, lon
 
 /* The weight gradient of that correlation (no flip), for output channels [o0, o1): gw
  * ([O, C, kh, kw]) gets Σ over images and output positions of g ([N, O, oh, ow]) times the
- * input element each tap read. For 3×3 kernels with AVX-512; returns 0 (writing nothing)
- * otherwise. */
+ * input element each tap read. For 3×3 kernels with AVX-512; returns 0 otherwise (or when
+ * memory ran out), and the caller takes the im2col path. */
 int gradbook_correlate2d_weight_gradient_f32(const float *x, const float *g, long n, long c,
                                              long h, long w, long o, long kh, long kw, long ph,
                                              long pw, long o0, long o1, float *gw);
