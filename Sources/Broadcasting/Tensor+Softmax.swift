@@ -40,9 +40,9 @@ extension Tensor {
   /// The variance along `axes` (all when nil): the mean squared deviation from the mean,
   /// divided by n − 1 when `unbiased` (PyTorch's default, Bessel's correction) or by n.
   ///
-  /// Two passes over the input — the mean, then the squared deviations from it — and no
-  /// centered copy; subtracting the mean first keeps it exact where E[x²] − E[x]² would
-  /// cancel. Its VJP, 2(x − μ) ȳ / (n or n − 1), is one fused multiply-add, recorded (μ too)
+  /// Deviations from the mean, never E[x²] − E[x]², which would cancel: when the last axis
+  /// is reduced, each row's own in one pass over memory, the rows merged by Chan's formula;
+  /// otherwise the mean, then the squared deviations from it — no centered copy either way. Its VJP, 2(x − μ) ȳ / (n or n − 1), is one fused multiply-add, recorded (μ too)
   /// when a second derivative is asked for.
   public func variance(axes: [Int]? = nil, keepingAxes: Bool = false, unbiased: Bool = true)
     throws -> Tensor
@@ -53,8 +53,13 @@ extension Tensor {
     let divisor = Double(unbiased ? n - 1 : n)
     let outShape = reducedShape(reduced, keepingAxes: keepingAxes)
     let (mean, y) = try plainly {
-      let mean = try x.mean(axes: reduced, keepingAxes: true)
-      let squares = try x.deviationSums(from: mean, axes: reduced)
+      // One pass when the last axis is reduced; otherwise the mean, then the deviations.
+      let (mean, squares) =
+        try x.meanAndSquaredDeviations(axes: reduced)
+        ?? {
+          let mean = try x.mean(axes: reduced, keepingAxes: true)
+          return (mean, try x.deviationSums(from: mean, axes: reduced))
+        }()
       return (mean, try (squares * (1 / divisor)).reshaped(outShape))
     }
     return y.recorded(

@@ -49,6 +49,77 @@ extension Tensor {
     }
   }
 
+  /// The mean and Σ (x − mean)² over `axes` (sorted, distinct; kept as size 1), unrecorded,
+  /// in one pass over memory — nil unless the last axis is among them. Each row (the last
+  /// axis, with any it merges with) gets its own mean and squared deviations in two passes
+  /// while it is in cache; rows then combine by Chan's formula for merging two groups,
+  /// M₂ = M₂ᵃ + M₂ᵇ + δ² nᵃnᵇ/(nᵃ + nᵇ) with δ the difference of their means — as exact as
+  /// two passes over the whole tensor, and half the traffic.
+  package func meanAndSquaredDeviations(axes: [Int]) -> (mean: Tensor, squares: Tensor)? {
+    let outShape = reducedShape(axes, keepingAxes: true)
+    let outStrides = Tensor.contiguousStrides(outShape).enumerated().map {
+      axes.contains($0.offset) ? 0 : $0.element
+    }
+    let walk = RowWalk(shape: shape, strides: [strides, outStrides])
+    let (step, inner) = (walk.step(0), walk.length)
+    guard walk.step(1) == 0, inner > 0, dtype != .int64 else { return nil }
+    let outCount = outShape.reduce(1, *)
+    let rows = walk.shape.reduce(1, *) / inner
+    // Per output: how many rows were merged in, their mean and M₂ (Double, for the merges).
+    func accumulate(_ rowRange: Range<Int>, into stats: UnsafeMutablePointer<Double>) {
+      stats.initialize(repeating: 0, count: 3 * outCount)
+      func run<T: TensorScalar>(_: T.Type) {
+        let source = UnsafePointer(storage.typed(T.self) + offset)
+        walk.forEach(rows: rowRange) { positions, _ in
+          let row = source + positions[0]
+          let mean = reduceRow(.sum, row, step, inner) / T(inner)
+          let m2 = Double(squaredDeviationsOfRow(row, step, inner, from: mean))
+          let target = stats + 3 * positions[1]
+          let (n, b) = (target[0], Double(inner))
+          let delta = Double(mean) - target[1]
+          target[0] = n + b
+          target[1] += delta * b / (n + b)
+          target[2] += m2 + delta * delta * n * b / (n + b)
+        }
+      }
+      switch dtype {
+      case .float32: run(Float.self)
+      case .float64: run(Double.self)
+      case .int64: integerArithmetic("variance")
+      }
+    }
+    let stats = UnsafeMutablePointer<Double>.allocate(capacity: 6 * outCount)
+    defer { stats.deallocate() }
+    let second = stats + 3 * outCount
+    if rows >= 2, rows * inner >= parallelThreshold, outCount <= rows * inner / 8 {
+      inParallel(
+        { accumulate(0..<(rows / 2), into: stats) }, { accumulate((rows / 2)..<rows, into: second) }
+      )
+      for i in 0..<outCount {  // merge the second half's groups into the first's
+        let (a, b) = (stats + 3 * i, second + 3 * i)
+        let n = a[0] + b[0]
+        guard n > 0 else { continue }
+        let delta = b[1] - a[1]
+        a[2] += b[2] + delta * delta * a[0] * b[0] / n
+        a[1] += delta * b[0] / n
+        a[0] = n
+      }
+    } else {
+      accumulate(0..<rows, into: stats)
+    }
+    /// Field `field` of every output's statistics, as a tensor of this dtype.
+    func tensor(_ field: Int) -> Tensor {
+      Tensor.make(outShape, dtype) { out in
+        func fill<T: TensorScalar>(_: T.Type) {
+          let values = out.typed(T.self)
+          for i in 0..<outCount { values[i] = T(stats[3 * i + field]) }
+        }
+        if dtype == .float32 { fill(Float.self) } else { fill(Double.self) }
+      }
+    }
+    return (tensor(1), tensor(2))
+  }
+
   /// Σ (x − center)² over `axes` (sorted, distinct; kept as size 1) — or Σ (x − center) · w
   /// when `weights` (of x's shape) are given — unrecorded and in one pass with no centered
   /// copy: the numerator of a variance, or of a normalization's gradient. `center` has the

@@ -185,6 +185,29 @@ struct StatisticsTests {
     }
   }
 
+  @Test("variance over a million elements (rows merged on both cores) matches two passes")
+  func varianceMerged() throws {
+    let shape = [64, 4, 64, 64]  // 1,048,576: split between the cores
+    let count = shape.reduce(1, *)
+    // The second half of the batch sits higher: the halves' means differ, so their merge counts.
+    let values: [Double] = (0..<count).map { i in
+      let half = Double(i / (count / 2))
+      let noise = Double((i &* 2_654_435_761) % 1000) / 250
+      return 100 + half * 3 + noise
+    }
+    let x = try Tensor(values, shape: shape, dtype: .float32)
+    let got = try x.variance(axes: [0, 2, 3], unbiased: false).scalars
+    let stored = x.scalars  // the Float32 values, widened
+    for c in 0..<4 {
+      var channel: [Double] = []
+      for n in 0..<64 { channel += stored[(n * 4 + c) * 4096..<((n * 4 + c) * 4096 + 4096)] }
+      let mean = channel.reduce(0, +) / Double(channel.count)
+      let squares: [Double] = channel.map { ($0 - mean) * ($0 - mean) }
+      let expected = squares.reduce(0, +) / Double(channel.count)
+      #expect(Swift.abs(got[c] - expected) <= 1e-5 * expected, "channel \(c)")
+    }
+  }
+
   @Test("softmax and log-softmax over an empty axis are empty, not an error")
   func emptyAxis() throws {
     let x = Tensor.zeros([3, 0], dtype: .float64)
