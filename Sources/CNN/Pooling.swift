@@ -32,11 +32,7 @@ extension Tensor {
   {
     let windows = try poolingWindows(
       "avgPool2d", kernel: kernel, stride: stride, padding: padding, dilation: 1)
-    let (n, c) = (shape[0], shape[1])
-    let out = windows.outputSize(for: try imageSize(op: "avgPool2d"))
-    return try unfolded(windows)
-      .reshaped([n, c, kernel.height * kernel.width, out.height * out.width])
-      .mean(axes: [2]).reshaped([n, c, out.height, out.width])
+    return try windowMeans(windows)
   }
 
   /// Averages over regions of this `[N, C, H, W]` tensor to an output of `outputSize`:

@@ -209,6 +209,71 @@ func foldPlanes<T: TensorScalar>(
   }
 }
 
+/// Average pooling's loop, both ways: with `spreading` false, the mean of each window of
+/// the contiguous planes `source` (`planes` of `size`) into `out` (`[planes, oh·ow]`); with
+/// `spreading` true, the transpose — each value of `source` (`[planes, oh·ow]`) divided by
+/// the window's size and added to every tap of its window inside the zeroed planes `out`.
+/// Taps in the padding count in the size (PyTorch's `count_include_pad`) but are not read.
+func windowMeanPlanes<T: TensorScalar>(
+  _ source: UnsafePointer<T>, planes: Int, size: Size2D, _ w: Windows2D,
+  into out: UnsafeMutablePointer<T>, spreading: Bool
+) {
+  let (h, wd) = (size.height, size.width)
+  let o = w.outputSize(for: size)
+  let columns = o.height * o.width
+  let share = 1 / T(w.kernel.height * w.kernel.width)
+  // The taps inside the image along each axis, for every window position.
+  let rows = (0..<o.height).map { oy in
+    w.positionsInside(
+      size: h, offset: oy * w.stride.height - w.padding.height, stride: w.dilation.height,
+      count: w.kernel.height)
+  }
+  let cols = (0..<o.width).map { ox in
+    w.positionsInside(
+      size: wd, offset: ox * w.stride.width - w.padding.width, stride: w.dilation.width,
+      count: w.kernel.width)
+  }
+  let halving = w.kernel == 2 && w.stride == 2 && w.padding == 0 && w.dilation == 1
+  inPlaneChunks(planes, work: w.kernel.height * w.kernel.width * columns) { first, count in
+    for plane in first..<(first + count) {
+      // Forward: an image in, window means out; spreading: window values in, an image out.
+      let input = source + plane * (spreading ? columns : h * wd)
+      let output = out + plane * (spreading ? h * wd : columns)
+      for oy in 0..<o.height {
+        let y0 = oy * w.stride.height - w.padding.height
+        for ox in 0..<o.width {
+          let window = oy * o.width + ox
+          if halving {  // 2×2 windows side by side: no padding, no range per window
+            let (a, b) = (2 * oy * wd + 2 * ox, (2 * oy + 1) * wd + 2 * ox)
+            if spreading {
+              let v = input[window] * share
+              (output[a], output[a + 1], output[b], output[b + 1]) = (v, v, v, v)
+            } else {
+              output[window] = ((input[a] + input[a + 1]) + (input[b] + input[b + 1])) * share
+            }
+            continue
+          }
+          let x0 = ox * w.stride.width - w.padding.width
+          if spreading {
+            let v = input[window] * share
+            for ki in rows[oy] {
+              let line = (y0 + ki * w.dilation.height) * wd + x0
+              for kj in cols[ox] { output[line + kj * w.dilation.width] += v }
+            }
+          } else {
+            var sum = T(0)
+            for ki in rows[oy] {
+              let line = (y0 + ki * w.dilation.height) * wd + x0
+              for kj in cols[ox] { sum += input[line + kj * w.dilation.width] }
+            }
+            output[window] = sum * share
+          }
+        }
+      }
+    }
+  }
+}
+
 extension Tensor {
   /// The height and width of this NCHW tensor (its last two axes), after checking that it
   /// is a floating-point tensor of rank 4.
@@ -407,6 +472,57 @@ extension Tensor {
       done = flags[0] != 0 && flags[1] != 0
     }
     return done ? result : nil
+  }
+
+  /// The mean of each window of this `[N, C, H, W]` tensor, taps in the padding counting as
+  /// zeros (PyTorch's `avg_pool2d` with `count_include_pad`): `[N, C, oh, ow]`, in one pass
+  /// with no window columns. Linear; its transpose is `spreadOverWindows(_:into:)`.
+  public func windowMeans(_ windows: Windows2D) throws -> Tensor {
+    let size = try imageSize(op: "windowMean")
+    try windows.validate(for: size, op: "windowMean")
+    return try Tensor.linear(
+      "windowMean", [self],
+      apply: { try $0[0].windowMeanPass(windows, size: size, spreading: false) },
+      transpose: { g in [try g.spreadOverWindows(windows, into: size)] })
+  }
+
+  /// Each element of this `[N, C, oh, ow]` tensor divided by the window's size and added to
+  /// every tap of its window (inside the image) of an `[N, C, H, W]` image of `size`: the
+  /// transpose of `windowMeans(_:)`, and linear too — each is the other's VJP.
+  public func spreadOverWindows(_ windows: Windows2D, into size: Size2D) throws -> Tensor {
+    try windows.validate(for: size, op: "windowMeanTranspose")
+    let o = windows.outputSize(for: size)
+    guard rank == 4, dtype != .int64, shape[2] == o.height, shape[3] == o.width else {
+      throw TensorError(
+        "windowMeanTranspose",
+        "\(describe(shape)) \(dtype) is not the [N, C, \(o.height), \(o.width)] float tensor "
+          + "of \(windows) over \(size)")
+    }
+    return try Tensor.linear(
+      "windowMeanTranspose", [self],
+      apply: { try $0[0].windowMeanPass(windows, size: size, spreading: true) },
+      transpose: { g in [try g.windowMeans(windows)] })
+  }
+
+  /// One unrecorded pass of `windowMeanPlanes`: means of windows over an image of `size`, or
+  /// (`spreading`) their transpose, back onto zeros of it.
+  func windowMeanPass(_ windows: Windows2D, size: Size2D, spreading: Bool) throws -> Tensor {
+    let (n, c) = (shape[0], shape[1])
+    let o = windows.outputSize(for: size)
+    let outShape = spreading ? [n, c, size.height, size.width] : [n, c, o.height, o.width]
+    let (source, start) = contiguousStorage()
+    let result = Tensor.zeros(outShape, dtype: dtype)
+    func run<T: TensorScalar>(_: T.Type) {
+      windowMeanPlanes(
+        UnsafePointer(source.typed(T.self) + start), planes: n * c, size: size, windows,
+        into: result.storage.typed(T.self), spreading: spreading)
+    }
+    switch dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    case .int64: integerArithmetic("windowMean")
+    }
+    return result
   }
 
   /// The sliding windows of this `[N, C, H, W]` tensor as columns — im2col, PyTorch's

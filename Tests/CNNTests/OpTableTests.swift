@@ -114,6 +114,16 @@ var opTable: [OpRow] {
     OpRow("fold", [sample([2, 2 * 4, 30], seed: 9)]) {
       try $0[0].folded(Windows2D(kernel: 2, padding: 1, dilation: Size2D(1, 2)), into: Size2D(4, 6))
     },
+    OpRow("windowMean", [sample([2, 3, 4, 6], seed: 9)]) {
+      try $0[0].windowMeans(Windows2D(kernel: 2, stride: 2))
+    },
+    OpRow("windowMean", [sample([1, 2, 5, 4], seed: 9)]) {
+      try $0[0].windowMeans(
+        Windows2D(kernel: 3, stride: Size2D(2, 1), padding: 1, dilation: Size2D(1, 2)))
+    },
+    OpRow("windowMeanTranspose", [sample([2, 2, 3, 2], seed: 9)]) {
+      try $0[0].spreadOverWindows(Windows2D(kernel: 3, stride: 2, padding: 1), into: Size2D(5, 4))
+    },
     OpRow(
       "conv2d",
       [sample([2, 4, 5, 4], seed: 1), sample([6, 2, 3, 2], seed: 2), sample([6], seed: 3)]
@@ -301,6 +311,17 @@ var zeroSizeTable: [(row: OpRow, shape: [Int])] {
         try $0[0].folded(
           Windows2D(kernel: 2, padding: 1, dilation: Size2D(1, 2)), into: Size2D(4, 6))
       }, [0, 2, 4, 6]
+    ),
+    (
+      OpRow("windowMean", [empty([2, 0, 4, 6])]) {
+        try $0[0].windowMeans(Windows2D(kernel: 2, stride: 2))
+      },
+      [2, 0, 2, 3]
+    ),
+    (
+      OpRow("windowMeanTranspose", [empty([0, 2, 3, 2])]) {
+        try $0[0].spreadOverWindows(Windows2D(kernel: 3, stride: 2, padding: 1), into: Size2D(5, 4))
+      }, [0, 2, 5, 4]
     ),
     (
       OpRow("conv2d", [empty([0, 4, 5, 4]), sample([6, 2, 3, 2], seed: 2), sample([6], seed: 3)]) {
