@@ -1,5 +1,9 @@
 #include "CKernels.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 /* One body, compiled twice: for the baseline and for AVX2 + FMA. */
 #define TANH_LOOP                                                                          \
   for (long i = 0; i < n; i++) out[i] = gradbook_tanhf(in[i]);
@@ -103,12 +107,72 @@ void gradbook_tanh_f32(const float *in, float *out, long n) { tanh_baseline(in, 
 ARG_BEST(gradbook_argbest_f32, float)
 ARG_BEST(gradbook_argbest_f64, double)
 
+/* 2×2 windows with stride 2 over rows r0 and r1 (r1 = r0 + rowStep), windows [a, b),
+ * sixteen at a time with AVX-512: the even and odd columns of each row are separated by one
+ * permutation, compared with masks, the winners' offsets blended and widened to int64.
+ * Returns 1 when a NaN was among the values, 0 otherwise, −1 without AVX-512. */
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx2,fma"))) static int pairs_2x2_avx512(
+    const float *r0, const float *r1, long a, long b, int64_t start, long rowStep,
+    int64_t *out) {
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32((int)rowStep);
+  const __m512i diagonal = _mm512_set1_epi32((int)rowStep + 1);
+  __mmask16 nan = 0;
+  for (long ox = a; ox < b; ox += 16) {
+    long count = b - ox < 16 ? b - ox : 16;
+    /* 2·count floats of each row: the first sixteen, then the rest. */
+    __mmask16 low = (__mmask16)(count >= 8 ? 0xFFFF : (1u << (2 * count)) - 1u);
+    __mmask16 high = (__mmask16)(count > 8 ? (1u << (2 * count - 16)) - 1u : 0);
+    __m512 a0 = _mm512_maskz_loadu_ps(low, r0 + 2 * ox), a1 = _mm512_maskz_loadu_ps(high, r0 + 2 * ox + 16);
+    __m512 b0 = _mm512_maskz_loadu_ps(low, r1 + 2 * ox), b1 = _mm512_maskz_loadu_ps(high, r1 + 2 * ox + 16);
+    __m512 p = _mm512_permutex2var_ps(a0, even, a1), q = _mm512_permutex2var_ps(a0, odd, a1);
+    __m512 r = _mm512_permutex2var_ps(b0, even, b1), s = _mm512_permutex2var_ps(b0, odd, b1);
+    __mmask16 lanes = (__mmask16)((1u << count) - 1u);
+    nan |= lanes & (_mm512_cmp_ps_mask(p, p, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(q, q, _CMP_UNORD_Q) |
+                    _mm512_cmp_ps_mask(r, r, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(s, s, _CMP_UNORD_Q));
+    __mmask16 wq = _mm512_cmp_ps_mask(q, p, _CMP_GT_OQ);
+    __m512 m = _mm512_mask_blend_ps(wq, p, q);
+    __m512i offset = _mm512_maskz_mov_epi32(wq, one);
+    __mmask16 wr = _mm512_cmp_ps_mask(r, m, _CMP_GT_OQ);
+    m = _mm512_mask_blend_ps(wr, m, r);
+    offset = _mm512_mask_blend_epi32(wr, offset, down);
+    offset = _mm512_mask_blend_epi32(_mm512_cmp_ps_mask(s, m, _CMP_GT_OQ), offset, diagonal);
+    /* index = start + 2·(ox + lane) + offset, in two halves of eight int64. */
+    __m512i within = _mm512_add_epi32(_mm512_add_epi32(lane, lane), offset);
+    __m512i base = _mm512_set1_epi64(start + 2 * ox);
+    __m512i first = _mm512_add_epi64(base, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(within)));
+    __m512i second = _mm512_add_epi64(base, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(within, 1)));
+    _mm512_mask_storeu_epi64(out + ox, (__mmask8)(lanes & 0xFF), first);
+    _mm512_mask_storeu_epi64(out + ox + 8, (__mmask8)(lanes >> 8), second);
+  }
+  return nan != 0;
+}
+#endif
+
+static int pairs_2x2_f32(const float *r0, const float *r1, long a, long b, int64_t start,
+                         long rowStep, int64_t *out) {
+#if defined(__x86_64__)
+  /* The offsets are 32-bit within a plane; larger planes take the scalar loop. */
+  if (gradbook_kernels_use_avx512() && rowStep < (1L << 30))
+    return pairs_2x2_avx512(r0, r1, a, b, start, rowStep, out);
+#endif
+  return -1;
+}
+
+static int pairs_2x2_none(const double *r0, const double *r1, long a, long b, int64_t start,
+                          long rowStep, int64_t *out) {
+  return -1;
+}
+
 /* The window argmax of max pooling (see CKernels.h). Windows wholly inside the image are
  * compared with selects, not branches (which tap wins is as unpredictable as the data:
  * branches would mispredict half the time), and 2×2 windows with stride 2 — nearly every
  * max pooling — by a loop the compiler vectorizes; windows that reach into the padding, and
  * rows holding a NaN, take the exact loop. */
-#define WINDOW_ARGMAX(NAME, T)                                                             \
+#define WINDOW_ARGMAX(NAME, T, FAST)                                                           \
   static int64_t NAME##_exact(const T *in, long h, long w, long kh, long kw, long dh,      \
                               long dw, long y0, long x0) {                                 \
     int64_t best = -1;                                                                     \
@@ -135,6 +199,8 @@ ARG_BEST(gradbook_argbest_f64, double)
     int nan = 0;                                                                           \
     if (kh == 2 && kw == 2 && sw == 2 && dw == 1) {                                        \
       const T *r0 = in + start, *r1 = r0 + dh * w;                                         \
+      int vector = FAST(r0, r1, a, b, start, dh * w, out);                                 \
+      if (vector >= 0) return vector;                                                      \
       for (long ox = a; ox < b; ox++) {                                                    \
         T p = r0[2 * ox], q = r0[2 * ox + 1], r = r1[2 * ox], s = r1[2 * ox + 1];          \
         nan |= (p != p) | (q != q) | (r != r) | (s != s);                                  \
@@ -194,5 +260,5 @@ ARG_BEST(gradbook_argbest_f64, double)
     return empty;                                                                          \
   }
 
-WINDOW_ARGMAX(gradbook_window_argmax_f32, float)
-WINDOW_ARGMAX(gradbook_window_argmax_f64, double)
+WINDOW_ARGMAX(gradbook_window_argmax_f32, float, pairs_2x2_f32)
+WINDOW_ARGMAX(gradbook_window_argmax_f64, double, pairs_2x2_none)
