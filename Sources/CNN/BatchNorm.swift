@@ -117,22 +117,32 @@ extension Tensor {
     ) { g in
       // A first-order backward reuses the forward's statistics; a recorded one (for a second
       // derivative) recomputes them from x, so that they are differentiated too.
-      let s = GradMode.isRecording ? try statistics(x) : saved
-      // The two sums per channel, Σ ȳ and Σ ȳ x̂ = Σ ȳ (x − μ) / σ, are γ̄ and β̄ — each one
-      // pass, with x̂ never written out.
-      let sumG = try g.sum(axes: axes, keepingAxes: true)
-      let sumGX =
-        try GradMode.isRecording
-        ? (g * (x - s.mean)).sum(axes: axes, keepingAxes: true) * s.inverse  // recorded
-        : x.deviationSums(from: s.mean, weightedBy: g, axes: axes) * s.inverse
+      let recording = GradMode.isRecording
+      let s = recording ? try statistics(x) : saved
+      // The two sums per channel, Σ ȳ and Σ ȳ x̂ = Σ ȳ (x − μ) / σ, are β̄ and γ̄ — taken in
+      // one pass, with x̂ never written out.
+      let (sumG, sumGXC) =
+        try recording
+        ? (
+          g.sum(axes: axes, keepingAxes: true),
+          (g * (x - s.mean)).sum(axes: axes, keepingAxes: true)
+        )  // recorded
+        : x.weightAndDeviationSums(weights: g, from: s.mean, axes: axes)  // one pass
+      let sumGX = try sumGXC * s.inverse
       var grads: [Tensor?] = []
       if x.requiresGrad {
         // x̄ = ŝ ȳ − x̂ ŝ Σȳx̂/n − ŝ Σȳ/n with ŝ = γ/σ; as x̂ = (x − μ)/σ, that is
-        // ŝ ȳ + (x k + c) with k = −ŝ Σȳx̂/(nσ) and c = −μ k − ŝ Σȳ/n: two fused passes.
+        // ŝ ȳ + x k + c with k = −ŝ Σȳx̂/(nσ) and c = −μ k − ŝ Σȳ/n: one fused pass (a
+        // recorded backward composes two multiply-adds instead).
         let a = try weight.map { try s.inverse * channelwise($0) } ?? s.inverse
         let k = try -a * sumGX * s.inverse / Double(n)
         let c = try -s.mean * k - a * sumG / Double(n)
-        grads.append(try affine(a, affine(k, c, of: x), of: g))
+        grads.append(
+          try recording
+            ? affine(a, affine(k, c, of: x), of: g)
+            : Tensor.fusedMultiplyAdd(
+              g, a.expand(to: x.shape), plus: x, k.expand(to: x.shape), c.expand(to: x.shape),
+              shape: x.shape))  // one unrecorded pass
       } else {
         grads.append(nil)
       }

@@ -452,6 +452,49 @@ extension Tensor {
     }
   }
 
+  /// The unrecorded `x · a + y · b + c` of five tensors of `shape` (or 0-d), in one pass: a
+  /// normalization's input gradient, whose per-channel coefficients are broadcast views.
+  package static func fusedMultiplyAdd(
+    _ x: Tensor, _ a: Tensor, plus y: Tensor, _ b: Tensor, _ c: Tensor, shape: [Int]
+  ) -> Tensor {
+    let rank = shape.count
+    func strides(_ t: Tensor) -> [Int] {
+      t.rank == 0 ? [Int](repeating: 0, count: rank) : t.strides
+    }
+    let views = [x, a, y, b, c]
+    let walk = RowWalk(shape: shape, strides: views.map(strides))
+    let inner = walk.length
+    let steps = (0..<5).map { walk.step($0) }
+    return make(shape, x.dtype) { out in
+      func run<T: TensorScalar>(_: T.Type) {
+        let p = views.map { UnsafePointer($0.storage.typed(T.self) + $0.offset) }
+        let po = out.typed(T.self)
+        walk.forEachInParallel { positions, written in
+          let (px, pa, py, pb, pc) = (
+            p[0] + positions[0], p[1] + positions[1], p[2] + positions[2], p[3] + positions[3],
+            p[4] + positions[4]
+          )
+          let o = po + written
+          if steps == [1, 0, 1, 0, 0] {  // per-row coefficients
+            let (sa, sb, sc) = (pa[0], pb[0], pc[0])
+            for i in 0..<inner { o[i] = px[i] * sa + py[i] * sb + sc }
+          } else {
+            for i in 0..<inner {
+              o[i] =
+                px[i &* steps[0]] * pa[i &* steps[1]] + py[i &* steps[2]] * pb[i &* steps[3]]
+                + pc[i &* steps[4]]
+            }
+          }
+        }
+      }
+      switch x.dtype {
+      case .float32: run(Float.self)
+      case .float64: run(Double.self)
+      case .int64: integerArithmetic("multiplyAdd")
+      }
+    }
+  }
+
   /// `zipped` for operands that are strided views: one pass over the result's rows, each
   /// operand read through its own strides (a 0-d operand with stride 0 everywhere).
   static func stridedZip(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {

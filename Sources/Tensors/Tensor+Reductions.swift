@@ -120,6 +120,67 @@ extension Tensor {
     return (tensor(1), tensor(2))
   }
 
+  /// Σ w and Σ (x − center) · w over `axes` (sorted, distinct; kept as size 1) for weights
+  /// `w` of x's shape, unrecorded: a normalization's two gradient sums, in one pass over x
+  /// and w when the last axis is reduced (each row's pair of sums at once), in two otherwise.
+  package func weightAndDeviationSums(weights w: Tensor, from center: Tensor, axes: [Int])
+    throws -> (weights: Tensor, deviations: Tensor)
+  {
+    let outShape = reducedShape(axes, keepingAxes: true)
+    let outStrides = Tensor.contiguousStrides(outShape).enumerated().map {
+      axes.contains($0.offset) ? 0 : $0.element
+    }
+    let walk = RowWalk(shape: shape, strides: [strides, outStrides, w.strides])
+    let (step, inner, wStep) = (walk.step(0), walk.length, walk.step(2))
+    guard walk.step(1) == 0, inner > 0, w.shape == shape, w.dtype == dtype,
+      center.shape == outShape, center.dtype == dtype, dtype != .int64
+    else {
+      return (
+        try w.sum(axes: axes, keepingAxes: true),
+        try deviationSums(from: center, weightedBy: w, axes: axes)
+      )
+    }
+    let outCount = outShape.reduce(1, *)
+    let rows = walk.shape.reduce(1, *) / inner
+    let (centers, start) = center.contiguousStorage()
+    /// Both sums of each output into `sums` (pairs), over the rows `range`.
+    func accumulate<T: TensorScalar>(
+      _: T.Type, _ range: Range<Int>, into sums: UnsafeMutablePointer<T>
+    ) {
+      sums.initialize(repeating: 0, count: 2 * outCount)
+      let source = UnsafePointer(storage.typed(T.self) + offset)
+      let weights = UnsafePointer(w.storage.typed(T.self) + w.offset)
+      let c = UnsafePointer(centers.typed(T.self) + start)
+      walk.forEach(rows: range) { positions, _ in
+        let (row, wr) = (source + positions[0], weights + positions[2])
+        let target = sums + 2 * positions[1]
+        target[0] += reduceRow(.sum, wr, wStep, inner)
+        target[1] += weightedDeviationsOfRow(row, step, wr, wStep, inner, from: c[positions[1]])
+      }
+    }
+    func run<T: TensorScalar>(_: T.Type) -> (Tensor, Tensor) {
+      let sums = UnsafeMutablePointer<T>.allocate(capacity: 4 * outCount)
+      defer { sums.deallocate() }
+      let second = sums + 2 * outCount
+      if rows >= 2, rows * inner >= parallelThreshold, outCount <= rows * inner / 8 {
+        inParallel(
+          { accumulate(T.self, 0..<(rows / 2), into: sums) },
+          { accumulate(T.self, (rows / 2)..<rows, into: second) })
+        for i in 0..<(2 * outCount) { sums[i] += second[i] }
+      } else {
+        accumulate(T.self, 0..<rows, into: sums)
+      }
+      func field(_ k: Int) -> Tensor {
+        Tensor.make(outShape, dtype) { out in
+          let values = out.typed(T.self)
+          for i in 0..<outCount { values[i] = sums[2 * i + k] }
+        }
+      }
+      return (field(0), field(1))
+    }
+    return dtype == .float32 ? run(Float.self) : run(Double.self)
+  }
+
   /// Σ (x − center)² over `axes` (sorted, distinct; kept as size 1) — or Σ (x − center) · w
   /// when `weights` (of x's shape) are given — unrecorded and in one pass with no centered
   /// copy: the numerator of a variance, or of a normalization's gradient. `center` has the
