@@ -42,8 +42,9 @@ extension Tensor {
   ///
   /// Deviations from the mean, never E[x²] − E[x]², which would cancel: when the last axis
   /// is reduced, each row's own in one pass over memory, the rows merged by Chan's formula;
-  /// otherwise the mean, then the squared deviations from it — no centered copy either way. Its VJP, 2(x − μ) ȳ / (n or n − 1), is one fused multiply-add, recorded (μ too)
-  /// when a second derivative is asked for.
+  /// otherwise the mean, then the squared deviations from it — no centered copy either way.
+  /// Its VJP is 2(x − μ) ȳ / (n − 1 or n), recorded (μ too) when a second derivative is
+  /// asked for.
   public func variance(axes: [Int]? = nil, keepingAxes: Bool = false, unbiased: Bool = true)
     throws -> Tensor
   {
@@ -71,8 +72,8 @@ extension Tensor {
     ) { g in
       // A recorded backward recomputes μ from x, so that it is differentiated too.
       let m = GradMode.isRecording ? try x.mean(axes: reduced, keepingAxes: true) : mean
-      let k = try g.reshaped(mean.shape) * (2 / divisor)
-      return [try x.multiplied(by: k.expand(to: x.shape), adding: (-m * k).expand(to: x.shape))]
+      // (x − μ) first, then the scale: x·k − μk would cancel in Float32 when |μ| ≫ σ.
+      return [try (x - m) * (g.reshaped(mean.shape) * (2 / divisor))]
     }
   }
 

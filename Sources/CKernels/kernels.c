@@ -110,7 +110,7 @@ ARG_BEST(gradbook_argbest_f64, double)
 /* 2×2 windows with stride 2 over rows r0 and r1 (r1 = r0 + rowStep), windows [a, b),
  * sixteen at a time with AVX-512: the even and odd columns of each row are separated by one
  * permutation, compared with masks, the winners' offsets blended and widened to int64.
- * Returns 1 when a NaN was among the values, 0 otherwise, −1 without AVX-512. */
+ * Returns 1 when a NaN was among the values, 0 otherwise. */
 #if defined(__x86_64__)
 __attribute__((target("avx512f,avx2,fma"))) static int pairs_2x2_avx512(
     const float *r0, const float *r1, long a, long b, int64_t start, long rowStep,
@@ -152,6 +152,7 @@ __attribute__((target("avx512f,avx2,fma"))) static int pairs_2x2_avx512(
 }
 #endif
 
+/* pairs_2x2_avx512 where the CPU has AVX-512; −1 (not done: the caller loops) otherwise. */
 static int pairs_2x2_f32(const float *r0, const float *r1, long a, long b, int64_t start,
                          long rowStep, int64_t *out) {
 #if defined(__x86_64__)
@@ -170,8 +171,8 @@ static int pairs_2x2_none(const double *r0, const double *r1, long a, long b, in
 /* The window argmax of max pooling (see CKernels.h). Windows wholly inside the image are
  * compared with selects, not branches (which tap wins is as unpredictable as the data:
  * branches would mispredict half the time), and 2×2 windows with stride 2 — nearly every
- * max pooling — by a loop the compiler vectorizes; windows that reach into the padding, and
- * rows holding a NaN, take the exact loop. */
+ * max pooling — sixteen at a time with AVX-512 (Float32) or one at a time with selects;
+ * windows that reach into the padding, and rows holding a NaN, take the exact loop. */
 #define WINDOW_ARGMAX(NAME, T, FAST)                                                           \
   static int64_t NAME##_exact(const T *in, long h, long w, long kh, long kw, long dh,      \
                               long dw, long y0, long x0) {                                 \

@@ -132,17 +132,17 @@ extension Tensor {
       var grads: [Tensor?] = []
       if x.requiresGrad {
         // x̄ = ŝ ȳ − x̂ ŝ Σȳx̂/n − ŝ Σȳ/n with ŝ = γ/σ; as x̂ = (x − μ)/σ, that is
-        // ŝ ȳ + x k + c with k = −ŝ Σȳx̂/(nσ) and c = −μ k − ŝ Σȳ/n: one fused pass (a
-        // recorded backward composes two multiply-adds instead).
+        // ŝ ȳ + (x − μ) k + c with k = −ŝ Σȳx̂/(nσ) and c = −ŝ Σȳ/n: one fused pass (a
+        // recorded backward composes recorded operations instead).
         let a = try weight.map { try s.inverse * channelwise($0) } ?? s.inverse
         let k = try -a * sumGX * s.inverse / Double(n)
-        let c = try -s.mean * k - a * sumG / Double(n)
+        let c = try -a * sumG / Double(n)
         grads.append(
           try recording
-            ? affine(a, affine(k, c, of: x), of: g)
+            ? affine(a, affine(k, c, of: x - s.mean), of: g)
             : Tensor.fusedMultiplyAdd(
-              g, a.expand(to: x.shape), plus: x, k.expand(to: x.shape), c.expand(to: x.shape),
-              shape: x.shape))  // one unrecorded pass
+              g, a.expand(to: x.shape), plus: x, minus: s.mean.expand(to: x.shape),
+              times: k.expand(to: x.shape), c.expand(to: x.shape), shape: x.shape))
       } else {
         grads.append(nil)
       }

@@ -64,6 +64,25 @@ extension Tensor {
     guard 2 * padding.height <= kernel.height, 2 * padding.width <= kernel.width else {
       throw TensorError(op, "padding \(padding) is more than half the kernel \(kernel)")
     }
+    // With dilation a window can still straddle the image, every tap in the padding.
+    let out = windows.outputSize(for: size)
+    for (count, along, k, s, p, d) in [
+      (
+        out.height, size.height, kernel.height, windows.stride.height, padding.height,
+        dilation.height
+      ),
+      (out.width, size.width, kernel.width, windows.stride.width, padding.width, dilation.width),
+    ] {
+      for position in 0..<count
+      where windows.positionsInside(size: along, offset: position * s - p, stride: d, count: k)
+        .isEmpty
+      {
+        throw TensorError(
+          op,
+          "with \(windows), window \(position) along an axis of \(along) lies wholly in the "
+            + "padding (input \(size))")
+      }
+    }
     return windows
   }
 }

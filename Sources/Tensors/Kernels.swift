@@ -452,37 +452,38 @@ extension Tensor {
     }
   }
 
-  /// The unrecorded `x · a + y · b + c` of five tensors of `shape` (or 0-d), in one pass: a
-  /// normalization's input gradient, whose per-channel coefficients are broadcast views.
+  /// The unrecorded `x · a + (y − m) · b + c` of six tensors of `shape` (or 0-d), in one
+  /// pass: a normalization's input gradient, whose per-channel coefficients (and mean m)
+  /// are broadcast views — y centered before it is scaled, so nothing cancels.
   package static func fusedMultiplyAdd(
-    _ x: Tensor, _ a: Tensor, plus y: Tensor, _ b: Tensor, _ c: Tensor, shape: [Int]
+    _ x: Tensor, _ a: Tensor, plus y: Tensor, minus m: Tensor, times b: Tensor, _ c: Tensor,
+    shape: [Int]
   ) -> Tensor {
     let rank = shape.count
     func strides(_ t: Tensor) -> [Int] {
       t.rank == 0 ? [Int](repeating: 0, count: rank) : t.strides
     }
-    let views = [x, a, y, b, c]
+    let views = [x, a, y, m, b, c]
     let walk = RowWalk(shape: shape, strides: views.map(strides))
     let inner = walk.length
-    let steps = (0..<5).map { walk.step($0) }
+    let steps = (0..<6).map { walk.step($0) }
     return make(shape, x.dtype) { out in
       func run<T: TensorScalar>(_: T.Type) {
         let p = views.map { UnsafePointer($0.storage.typed(T.self) + $0.offset) }
         let po = out.typed(T.self)
         walk.forEachInParallel { positions, written in
-          let (px, pa, py, pb, pc) = (
-            p[0] + positions[0], p[1] + positions[1], p[2] + positions[2], p[3] + positions[3],
-            p[4] + positions[4]
-          )
+          let (px, pa, py) = (p[0] + positions[0], p[1] + positions[1], p[2] + positions[2])
+          let (pm, pb, pc) = (p[3] + positions[3], p[4] + positions[4], p[5] + positions[5])
           let o = po + written
-          if steps == [1, 0, 1, 0, 0] {  // per-row coefficients
-            let (sa, sb, sc) = (pa[0], pb[0], pc[0])
-            for i in 0..<inner { o[i] = px[i] * sa + py[i] * sb + sc }
+          if steps == [1, 0, 1, 0, 0, 0] {  // per-row coefficients
+            let (sa, sm, sb, sc) = (pa[0], pm[0], pb[0], pc[0])
+            for i in 0..<inner { o[i] = px[i] * sa + (py[i] - sm) * sb + sc }
           } else {
             for i in 0..<inner {
+              let centered = py[i &* steps[2]] - pm[i &* steps[3]]
               o[i] =
-                px[i &* steps[0]] * pa[i &* steps[1]] + py[i &* steps[2]] * pb[i &* steps[3]]
-                + pc[i &* steps[4]]
+                px[i &* steps[0]] * pa[i &* steps[1]] + centered * pb[i &* steps[4]]
+                + pc[i &* steps[5]]
             }
           }
         }

@@ -198,6 +198,7 @@ struct AxisPicks {
     let m = shape[axis]
     indices.withUnsafeBufferPointer { indices in
       if inner == 1 {  // picks along the last axis (max pooling's): one element each
+        guard m > 0 else { return }
         for o in 0..<outer {
           let (row, base) = (o &* m, o &* n)
           let picked = indices.baseAddress! + row

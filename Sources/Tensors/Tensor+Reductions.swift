@@ -130,11 +130,12 @@ extension Tensor {
     let outStrides = Tensor.contiguousStrides(outShape).enumerated().map {
       axes.contains($0.offset) ? 0 : $0.element
     }
-    let walk = RowWalk(shape: shape, strides: [strides, outStrides, w.strides])
+    let fits =
+      w.shape == shape && w.dtype == dtype && center.shape == outShape && center.dtype == dtype
+      && dtype != .int64
+    let walk = RowWalk(shape: shape, strides: [strides, outStrides, fits ? w.strides : strides])
     let (step, inner, wStep) = (walk.step(0), walk.length, walk.step(2))
-    guard walk.step(1) == 0, inner > 0, w.shape == shape, w.dtype == dtype,
-      center.shape == outShape, center.dtype == dtype, dtype != .int64
-    else {
+    guard fits, walk.step(1) == 0, inner > 0 else {  // two passes (which name what misfits)
       return (
         try w.sum(axes: axes, keepingAxes: true),
         try deviationSums(from: center, weightedBy: w, axes: axes)

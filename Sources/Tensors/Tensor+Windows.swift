@@ -75,7 +75,7 @@ public struct Windows2D: Equatable, Sendable, CustomStringConvertible {
   /// The window positions `0..<count` whose tap at `offset` from the window's start
   /// (`ox · stride + offset`) lands inside an axis of `size`: the windows whose tap is
   /// not in the padding. The others come before and after it.
-  func positionsInside(size: Int, offset: Int, stride: Int, count: Int) -> Range<Int> {
+  package func positionsInside(size: Int, offset: Int, stride: Int, count: Int) -> Range<Int> {
     // ox · stride + offset ≥ 0  ⇔  ox ≥ ⌈−offset / stride⌉
     let first = offset >= 0 ? 0 : (stride - 1 - offset) / stride
     // ox · stride + offset ≤ size − 1  ⇔  ox ≤ ⌊(size − 1 − offset) / stride⌋
@@ -336,10 +336,10 @@ extension Tensor {
     return result
   }
 
-  /// The position of each window's largest element in this `[N, C, H, W]` tensor, as
-  /// PyTorch's `max_pool2d(…, return_indices=True)` gives it: int64 `[N, C, oh·ow]`, each the
-  /// flat index iy·W + ix within its channel's plane. The first maximum on ties, the first
-  /// NaN if there is one; taps in the padding never win.
+  /// The position of each window's largest element in this `[N, C, H, W]` tensor: int64
+  /// `[N, C, oh·ow]`, each the flat index iy·W + ix within its channel's plane (the indices
+  /// of PyTorch's `max_pool2d(…, return_indices=True)`, shaped `[N, C, oh, ow]` there). The
+  /// first maximum on ties, the first NaN if there is one; taps in the padding never win.
   ///
   /// Unrecorded (which element wins is locally constant): `gathered` along the flattened
   /// planes picks the winners' values, and its VJP routes the gradient back to them.
@@ -399,8 +399,9 @@ extension Tensor {
   /// unrecorded. With `flippingWeight`, `weight` is `[C, O, kh, kw]`, used with its channel
   /// axes swapped and its taps reversed: the transposed convolution, for padding kh − 1 − p.
   ///
-  /// Nil when the direct kernel does not apply — not Float32, or a CPU without AVX-512 —
-  /// and the caller computes the same sums through `unfolded(_:)`.
+  /// Nil when the direct kernel does not apply — not Float32, a CPU without AVX-512, a
+  /// kernel wider than 64, shapes that do not fit, or memory for the packed weights ran out
+  /// — and the caller computes the same sums through `unfolded(_:)`.
   package func directlyCorrelated(
     with weight: Tensor, bias: Tensor?, padding: Size2D, flippingWeight: Bool = false
   ) -> Tensor? {

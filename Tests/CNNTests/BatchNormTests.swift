@@ -99,6 +99,32 @@ struct BatchNormTests {
     }
   }
 
+  @Test("Float32 far from zero: batch norm's and variance's gradients agree with Float64's")
+  func gradientsFarFromZero() throws {
+    // A mean a hundred times the spread, as after an unnormalized layer; the same values in
+    // both precisions, so that only the arithmetic differs.
+    let values = (sample([4, 2, 3, 5], seed: 0.27) * 0.5 + 50).to(.float32).scalars
+    let g = sample([4, 2, 3, 5], seed: 0.62)
+    let w = sample([2], seed: 0.3)
+    var normalized: [[Double]] = []
+    var variances: [[Double]] = []
+    for dtype in [DType.float32, .float64] {
+      let x = try Tensor(values, shape: g.shape, dtype: dtype)
+      x.requiresGrad = true
+      try (x.batchNorm(training: true) * g.to(dtype)).sum().backward()
+      normalized.append(try #require(x.grad).scalars)
+      let v = try Tensor(values, shape: g.shape, dtype: dtype)
+      v.requiresGrad = true
+      try (v.variance(axes: [0, 2, 3]) * w.to(dtype)).sum().backward()
+      variances.append(try #require(v.grad).scalars)
+    }
+    for (name, got) in [("batchNorm", normalized), ("variance", variances)] {
+      let scale = got[1].map { abs($0) }.max() ?? 1
+      let worst = zip(got[0], got[1]).map { abs($0 - $1) }.max() ?? 0
+      #expect(worst <= 1e-4 * scale, "\(name): worst \(worst) against a scale of \(scale)")
+    }
+  }
+
   @Test("bad input is an error naming batchNorm or the layer")
   func errors() throws {
     #expect(throws: TensorError.self) { try sample([1, 3, 1, 1]).batchNorm(training: true) }

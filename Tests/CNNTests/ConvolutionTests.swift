@@ -120,6 +120,23 @@ struct ConvolutionTests {
     for (a, b) in [(x32, x), (w32, w), (b32, b)] {
       #expect(allClose(try #require(a.grad).scalars, try #require(b.grad).scalars, tolerance: 1e-4))
     }
+    // And through the transposed convolution (its weight gradient: the roles swapped).
+    let h = sample(x.shape, seed: 0.35)
+    func leaf(_ t: Tensor, _ dtype: DType) throws -> Tensor {
+      let copy = try Tensor(t.scalars, shape: t.shape, dtype: dtype)
+      copy.requiresGrad = true
+      return copy
+    }
+    let (g32, wt32, g64, wt64) = (
+      try leaf(g, .float32), try leaf(w, .float32), try leaf(g, .float64), try leaf(w, .float64)
+    )
+    for (inputs, dtype) in [([g32, wt32], DType.float32), ([g64, wt64], .float64)] {
+      let y = try inputs[0].convTranspose2d(weight: inputs[1], padding: k.padding)
+      try (y * h.to(dtype)).sum().backward()
+    }
+    for (a, b) in [(g32, g64), (wt32, wt64)] {
+      #expect(allClose(try #require(a.grad).scalars, try #require(b.grad).scalars, tolerance: 1e-4))
+    }
   }
 
   @Test("convTranspose2d is conv2d's adjoint: ⟨conv(x), y⟩ = ⟨x, convᵀ(y)⟩", arguments: convCases)

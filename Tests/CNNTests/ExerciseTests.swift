@@ -101,7 +101,7 @@ struct Ch06Ex2Im2col {
     }
   }
 
-  @Test("taps in the padding read the pad value: −∞ for max pooling")
+  @Test("taps in the padding read the pad value the caller passes (here −∞)")
   func padValue() throws {
     let x = try Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2], dtype: .float64)
     let columns = try x.windowColumns(Windows2D(kernel: 2, padding: 1), pad: -.infinity, op: "test")

@@ -11,7 +11,7 @@ func image(_ values: [Double], _ h: Int, _ w: Int) throws -> Tensor {
 
 @Suite("Pooling: max routes the gradient, average spreads it")
 struct PoolingTests {
-  // Values, routing, ties, overlaps and −∞ padding of max pooling are exercise 6.5's
+  // Values, routing, ties, overlaps and padding of max pooling are exercise 6.5's
   // (ExerciseTests.swift); what follows goes beyond it.
 
   @Test("a real −∞ still beats the padding: the output is −∞ and the gradient reaches it")
@@ -66,6 +66,12 @@ struct PoolingTests {
     #expect(throws: TensorError.self) { try x.maxPool2d(kernel: 2, padding: 2) }
     #expect(throws: TensorError.self) { try x.avgPool2d(kernel: 2, stride: 0) }
     #expect(throws: TensorError.self) { try sample([2, 4, 4]).maxPool2d(kernel: 2) }
+    // Dilated taps 3 apart on a 2×2 image: the first window's taps, −1 and 2, both pad.
+    let straddling = #expect(throws: TensorError.self) {
+      try sample([1, 1, 2, 2]).maxPool2d(kernel: 2, padding: 1, dilation: 3)
+    }
+    #expect(straddling?.description.contains("maxPool2d") == true)
+    #expect(straddling?.description.contains("wholly in the padding") == true)
   }
 
   @Test(
@@ -75,16 +81,25 @@ struct PoolingTests {
       Windows2D(kernel: Size2D(3, 2), stride: Size2D(1, 2), padding: Size2D(1, 1)),
       Windows2D(kernel: 3, stride: 2, padding: 1, dilation: Size2D(2, 1)),
       Windows2D(kernel: Size2D(1, 3), stride: 1, padding: Size2D(0, 1)),
+      Windows2D(kernel: 2, stride: 2, dilation: Size2D(2, 1)),  // 2×2 rows two apart
     ])
   func windowArgmax(windows: Windows2D) throws {
-    let (n, c, h, w) = (2, 3, 7, 6)
+    try checkWindowArgmax(windows, n: 2, c: 3, h: 7, w: 6)
+    if windows.kernel == 2 && windows.stride == 2 {  // 19 windows a row: two vector blocks
+      try checkWindowArgmax(windows, n: 1, c: 2, h: 5, w: 38)
+    }
+  }
+
+  /// windowArgmax of an `[n, c, h, w]` tensor with ties and two NaNs, against a brute-force
+  /// scan of each window's taps in row-major order.
+  func checkWindowArgmax(_ windows: Windows2D, n: Int, c: Int, h: Int, w: Int) throws {
     // Few distinct values, so that ties are common; two NaNs.
     var values: [Double] = (0..<(n * c * h * w)).map { i in
       let level: Int = (i / 2 * 5 + i / 13) % 3  // neighbours often equal
       return Double(level - 1)
     }
-    values[40] = Double.nan  // in plane 0's last row
-    values[50] = Double.nan  // in plane 1's window (0, 1) of 2×2 windows
+    values[40] = Double.nan  // in plane 0
+    values[50] = Double.nan
     let x = try Tensor(values, shape: [n, c, h, w], dtype: .float64)
     let out = windows.outputSize(for: Size2D(h, w))
     var expected: [Int] = []

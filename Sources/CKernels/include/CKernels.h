@@ -83,7 +83,7 @@ const char *gradbook_sgemm_kernel(void);
  * [C, O, kh, kw] and is used with its two channel axes swapped and its taps reversed — the
  * transposed convolution of x by weight, when the padding is kh − 1 − p. Computed directly,
  * without im2col columns, with AVX-512; returns 0 (and writes nothing) when this CPU has no
- * AVX-512 or memory ran out: the caller then takes the im2col path. */
+ * AVX-512, kw is more than 64 or memory ran out: the caller then takes the im2col path. */
 int gradbook_correlate2d_f32(const float *x, long first, long count, long c, long h, long w,
                              const float *weight, long o, long kh, long kw, long ph, long pw,
                              int flip, const float *bias, float *y);
