@@ -83,6 +83,25 @@ struct BatchNormTests {
     #expect(allClose(forward.scalars, reference.scalars, tolerance: 1e-10))
   }
 
+  @Test("a [N, C] input, channels last (the kept last axis takes the two-pass kernels)")
+  func featuresOnly() throws {
+    let x = sample([5, 3], seed: 0.19) * 2 + 1
+    let y = try x.batchNorm(training: true, epsilon: 0)
+    for c in 0..<3 {
+      let column = (0..<5).map { x.scalars[$0 * 3 + c] }
+      let mean = column.reduce(0, +) / 5
+      let spread = (column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 5).squareRoot()
+      let expected = column.map { ($0 - mean) / spread }
+      #expect(allClose((0..<5).map { y.scalars[$0 * 3 + c] }, expected, tolerance: 1e-12))
+    }
+    let gamma = sample([3], seed: 0.6)
+    let beta = sample([3], seed: 0.7)
+    let f = { (t: [Tensor]) in try t[0].batchNorm(weight: t[1], bias: t[2], training: true) }
+    #expect(try gradcheck(f, inputs: [x, gamma, beta]).passed)
+    let w = sample(x.shape, seed: 0.85)
+    #expect(try gradgradcheck({ try (f([$0, gamma, beta]) * w).sum() }, at: x) < 1e-6)
+  }
+
   @Test("the closed form (ε = 0): x̄ sums to zero per channel and is orthogonal to x̂")
   func closedForm() throws {
     let x = sample([4, 2, 3, 1], seed: 0.33)

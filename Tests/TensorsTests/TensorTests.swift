@@ -104,6 +104,9 @@ struct TensorValueTests {
     #expect((a * 2 + 1).scalars == [3, -3, 7, 2])
     #expect(try (1 - a).scalars == [0, 3, -2, 0.5])
     #expect(try a.adding(Tensor(scalar: 10, dtype: .float64)).scalars == [11, 8, 13, 10.5])
+    // x · a + b in one pass, with a 0-d shift.
+    let shift = Tensor(scalar: 1, dtype: .float64)
+    #expect(try a.multiplied(by: b, adding: shift).scalars == [3, -7, -2, 1.125])
   }
 
   @Test("comparisons give 0/1 masks; where picks without leaking the other branch")
@@ -215,6 +218,11 @@ struct TensorValueTests {
       return message.hasPrefix("add: shapes [2, 3] and [3] differ") && message.contains("chapter 3")
     }
     #expect(throws: TensorError.self) { try a.multiplied(by: Tensor.zeros([3, 2])) }
+    #expect {
+      try a.multiplied(by: a, adding: b)
+    } throws: { error in
+      "\(error)".hasPrefix("multiplyAdd: shapes [2, 3] and [3] differ")
+    }
     #expect(throws: TensorError.self) { try a.element(at: [2, 0]) }
     #expect(throws: TensorError.self) { try a.item() }
   }
