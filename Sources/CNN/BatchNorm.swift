@@ -90,6 +90,29 @@ extension Tensor {
         // end exercise 6.7
       }
     }
+    /// The first-order gradients channel by channel — both sums over a channel, then its
+    /// x̄, while the channel is in cache (the formulas below, per channel in Double) — or
+    /// nil when the layouts do not allow it.
+    func firstOrderGradients(_ g: Tensor) throws -> [Tensor?]? {
+      let inverse = saved.inverse.scalars
+      let gamma = weight?.scalars
+      let per = Double(n)
+      guard
+        let fused = x.channelwiseGradient(
+          weights: g, from: saved.mean,
+          coefficients: { c, sumG, sumGXC in
+            let a = inverse[c] * (gamma?[c] ?? 1)
+            return (a, -a * sumGXC * inverse[c] * inverse[c] / per, -a * sumG / per)
+          })
+      else { return nil }
+      var grads: [Tensor?] = [fused.gradient]
+      if let weight {
+        grads.append(
+          weight.requiresGrad ? try (fused.deviations * saved.inverse).reshaped([channels]) : nil)
+      }
+      if let bias { grads.append(bias.requiresGrad ? try fused.weights.reshaped([channels]) : nil) }
+      return grads
+    }
     let inputs = [x] + [weight, bias].compactMap { $0 }
     return y.recorded(
       "batchNorm", inputs,
@@ -119,6 +142,9 @@ extension Tensor {
       // derivative) recomputes them from x, so that they are differentiated too.
       let recording = GradMode.isRecording
       let s = recording ? try statistics(x) : saved
+      if !recording, x.requiresGrad, let fused = try firstOrderGradients(g) {
+        return fused
+      }
       // The two sums per channel, Σ ȳ and Σ ȳ x̂ = Σ ȳ (x − μ) / σ, are β̄ and γ̄ — taken in
       // one pass, with x̂ never written out.
       let (sumG, sumGXC) =

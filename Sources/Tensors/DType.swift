@@ -43,7 +43,7 @@ extension Tensor {
 }
 
 /// The element types a tensor can hold, with the math the kernels need.
-public protocol TensorScalar: BinaryFloatingPoint, Sendable {
+public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
   /// The `DType` of this element type.
   static var dtype: DType { get }
   /// eˣ.

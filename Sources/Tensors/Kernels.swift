@@ -467,23 +467,26 @@ extension Tensor {
     let walk = RowWalk(shape: shape, strides: views.map(strides))
     let inner = walk.length
     let steps = (0..<6).map { walk.step($0) }
+    let perRow = steps == [1, 0, 1, 0, 0, 0]  // per-row coefficients
+    let (s0, s1, s2, s3, s4, s5) = (steps[0], steps[1], steps[2], steps[3], steps[4], steps[5])
     return make(shape, x.dtype) { out in
       func run<T: TensorScalar>(_: T.Type) {
-        let p = views.map { UnsafePointer($0.storage.typed(T.self) + $0.offset) }
+        func start(_ t: Tensor) -> UnsafePointer<T> {
+          UnsafePointer(t.storage.typed(T.self) + t.offset)
+        }
+        let (x0, a0, y0, m0, b0, c0) = (start(x), start(a), start(y), start(m), start(b), start(c))
         let po = out.typed(T.self)
         walk.forEachInParallel { positions, written in
-          let (px, pa, py) = (p[0] + positions[0], p[1] + positions[1], p[2] + positions[2])
-          let (pm, pb, pc) = (p[3] + positions[3], p[4] + positions[4], p[5] + positions[5])
+          let (px, pa, py) = (x0 + positions[0], a0 + positions[1], y0 + positions[2])
+          let (pm, pb, pc) = (m0 + positions[3], b0 + positions[4], c0 + positions[5])
           let o = po + written
-          if steps == [1, 0, 1, 0, 0, 0] {  // per-row coefficients
+          if perRow {
             let (sa, sm, sb, sc) = (pa[0], pm[0], pb[0], pc[0])
             for i in 0..<inner { o[i] = px[i] * sa + (py[i] - sm) * sb + sc }
           } else {
             for i in 0..<inner {
-              let centered = py[i &* steps[2]] - pm[i &* steps[3]]
-              o[i] =
-                px[i &* steps[0]] * pa[i &* steps[1]] + centered * pb[i &* steps[4]]
-                + pc[i &* steps[5]]
+              let centered = py[i &* s2] - pm[i &* s3]
+              o[i] = px[i &* s0] * pa[i &* s1] + centered * pb[i &* s4] + pc[i &* s5]
             }
           }
         }

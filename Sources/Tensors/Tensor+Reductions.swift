@@ -155,8 +155,9 @@ extension Tensor {
       walk.forEach(rows: range) { positions, _ in
         let (row, wr) = (source + positions[0], weights + positions[2])
         let target = sums + 2 * positions[1]
-        target[0] += reduceRow(.sum, wr, wStep, inner)
-        target[1] += weightedDeviationsOfRow(row, step, wr, wStep, inner, from: c[positions[1]])
+        let pair = weightAndDeviationSumsOfRow(row, step, wr, wStep, inner, from: c[positions[1]])
+        target[0] += pair.weights
+        target[1] += pair.deviations
       }
     }
     func run<T: TensorScalar>(_: T.Type) -> (Tensor, Tensor) {
@@ -178,6 +179,68 @@ extension Tensor {
         }
       }
       return (field(0), field(1))
+    }
+    return dtype == .float32 ? run(Float.self) : run(Double.self)
+  }
+
+  /// A normalization's input gradient with its two sums, channel by channel, for this
+  /// contiguous `[N, C, …]` tensor x and a contiguous `w` of its shape: each channel's Σ w
+  /// and Σ (x − center) · w, then `w · a + (x − center) · k + b` with the channel's
+  /// `(a, k, b) = coefficients(channel, Σ w, Σ (x − center) · w)`. A channel's values are read
+  /// again while they are still in cache, so the input crosses memory once, not twice.
+  ///
+  /// The sums are those of `weightAndDeviationSums` (`[1, C, 1, …]`), added in the same
+  /// order. Nil when the layouts do not fit or a channel's rows are shorter than a vector;
+  /// the caller then takes the two passes.
+  package func channelwiseGradient(
+    weights w: Tensor, from center: Tensor,
+    coefficients: (_ channel: Int, _ sumW: Double, _ sumDeviations: Double) -> (
+      a: Double, k: Double, b: Double
+    )
+  ) -> (gradient: Tensor, weights: Tensor, deviations: Tensor)? {
+    guard rank >= 2, dtype != .int64, isContiguous, w.isContiguous, w.shape == shape,
+      w.dtype == dtype, center.dtype == dtype, center.count == shape[1],
+      center.shape == reducedShape([0] + Array(2..<rank), keepingAxes: true)
+    else { return nil }
+    let (batch, channels) = (shape[0], shape[1])
+    let inner = shape.dropFirst(2).reduce(1, *)
+    guard inner >= 8, batch > 0 else { return nil }
+    let (centers, start) = center.contiguousStorage()
+    let kept = center.shape
+    func run<T: TensorScalar>(_: T.Type) -> (Tensor, Tensor, Tensor) {
+      let x = UnsafePointer(storage.typed(T.self) + offset)
+      let g = UnsafePointer(w.storage.typed(T.self) + w.offset)
+      let mu = UnsafePointer(centers.typed(T.self) + start)
+      let sums = UnsafeMutablePointer<T>.allocate(capacity: 2 * channels)
+      defer { sums.deallocate() }
+      let gradient = Tensor.make(shape, dtype) { out in
+        let o = out.typed(T.self)
+        for c in 0..<channels {
+          let m = mu[c]
+          var (sw, sd) = (T(0), T(0))
+          for n in 0..<batch {
+            let row = (n &* channels &+ c) &* inner
+            let r = weightAndDeviationSumsOfRow(x + row, 1, g + row, 1, inner, from: m)
+            sw += r.weights
+            sd += r.deviations
+          }
+          (sums[2 * c], sums[2 * c + 1]) = (sw, sd)
+          let f = coefficients(c, Double(sw), Double(sd))
+          let (a, k, b) = (T(f.a), T(f.k), T(f.b))
+          for n in 0..<batch {
+            let row = (n &* channels &+ c) &* inner
+            let (px, pg, po) = (x + row, g + row, o + row)
+            for i in 0..<inner { po[i] = pg[i] * a + (px[i] - m) * k + b }
+          }
+        }
+      }
+      func field(_ j: Int) -> Tensor {
+        Tensor.make(kept, dtype) { out in
+          let values = out.typed(T.self)
+          for c in 0..<channels { values[c] = sums[2 * c + j] }
+        }
+      }
+      return (gradient, field(0), field(1))
     }
     return dtype == .float32 ? run(Float.self) : run(Double.self)
   }
@@ -384,8 +447,20 @@ struct Deviations<T> {
   let weights: UnsafePointer<T>?
 }
 
+/// Eight consecutive elements from `p`, as one vector (any alignment).
+@inline(__always)
+func eight<T: TensorScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+}
+
+/// The sum of eight partial sums, paired in a fixed order.
+@inline(__always)
+func total<T: TensorScalar>(_ v: SIMD8<T>) -> T {
+  ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
+}
+
 /// Σ (p[i·step] − c) · w[i·wStep] over the `n` elements of a row, in eight partial sums
-/// when both are contiguous.
+/// (lane j adds elements j, j + 8, …) when both are contiguous.
 @inline(__always)
 func weightedDeviationsOfRow<T: TensorScalar>(
   _ p: UnsafePointer<T>, _ step: Int, _ w: UnsafePointer<T>, _ wStep: Int, _ n: Int, from c: T
@@ -395,25 +470,49 @@ func weightedDeviationsOfRow<T: TensorScalar>(
     for i in 0..<n { s += (p[i &* step] - c) * w[i &* wStep] }
     return s
   }
-  var lanes = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
+  var lanes = SIMD8<T>()
+  let center = SIMD8<T>(repeating: c)
   var i = 0
-  while i + 8 <= n {
-    lanes.0 += (p[i] - c) * w[i]
-    lanes.1 += (p[i + 1] - c) * w[i + 1]
-    lanes.2 += (p[i + 2] - c) * w[i + 2]
-    lanes.3 += (p[i + 3] - c) * w[i + 3]
-    lanes.4 += (p[i + 4] - c) * w[i + 4]
-    lanes.5 += (p[i + 5] - c) * w[i + 5]
-    lanes.6 += (p[i + 6] - c) * w[i + 6]
-    lanes.7 += (p[i + 7] - c) * w[i + 7]
-    i += 8
+  while i &+ 8 <= n {
+    lanes += (eight(p + i) - center) * eight(w + i)
+    i &+= 8
   }
-  var s = ((lanes.0 + lanes.1) + (lanes.2 + lanes.3)) + ((lanes.4 + lanes.5) + (lanes.6 + lanes.7))
+  var s = total(lanes)
   while i < n {
     s += (p[i] - c) * w[i]
     i += 1
   }
   return s
+}
+
+/// Σ w[i·wStep] and Σ (p[i·step] − c) · w[i·wStep] over the `n` elements of a row, in one
+/// loop: the same partial sums as `reduceRow(.sum, …)` and `weightedDeviationsOfRow`, taken
+/// side by side so that neither waits on the other's additions.
+@inline(__always)
+func weightAndDeviationSumsOfRow<T: TensorScalar>(
+  _ p: UnsafePointer<T>, _ step: Int, _ w: UnsafePointer<T>, _ wStep: Int, _ n: Int, from c: T
+) -> (weights: T, deviations: T) {
+  guard step == 1 && wStep == 1 else {
+    return (
+      reduceRow(.sum, w, wStep, n), weightedDeviationsOfRow(p, step, w, wStep, n, from: c)
+    )
+  }
+  var (weights, deviations) = (SIMD8<T>(), SIMD8<T>())
+  let center = SIMD8<T>(repeating: c)
+  var i = 0
+  while i &+ 8 <= n {
+    let weight = eight(w + i)
+    weights += weight
+    deviations += (eight(p + i) - center) * weight
+    i &+= 8
+  }
+  var (sw, sd) = (total(weights), total(deviations))
+  while i < n {
+    sw += w[i]
+    sd += (p[i] - c) * w[i]
+    i &+= 1
+  }
+  return (sw, sd)
 }
 
 /// Σ (p[i·step] − c)² over the `n` elements of a row, in eight partial sums when contiguous.
@@ -429,23 +528,17 @@ func squaredDeviationsOfRow<T: TensorScalar>(
     }
     return s
   }
-  var lanes = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
+  var lanes = SIMD8<T>()
+  let center = SIMD8<T>(repeating: c)
   var i = 0
-  @inline(__always) func square(_ x: T) -> T { (x - c) * (x - c) }
-  while i + 8 <= n {
-    lanes.0 += square(p[i])
-    lanes.1 += square(p[i + 1])
-    lanes.2 += square(p[i + 2])
-    lanes.3 += square(p[i + 3])
-    lanes.4 += square(p[i + 4])
-    lanes.5 += square(p[i + 5])
-    lanes.6 += square(p[i + 6])
-    lanes.7 += square(p[i + 7])
-    i += 8
+  while i &+ 8 <= n {
+    let d = eight(p + i) - center
+    lanes += d * d
+    i &+= 8
   }
-  var s = ((lanes.0 + lanes.1) + (lanes.2 + lanes.3)) + ((lanes.4 + lanes.5) + (lanes.6 + lanes.7))
+  var s = total(lanes)
   while i < n {
-    s += square(p[i])
+    s += (p[i] - c) * (p[i] - c)
     i += 1
   }
   return s
@@ -460,22 +553,15 @@ func reduceRow<T: TensorScalar>(
 {
   switch kernel {
   case .sum where step == 1:
-    // Eight partial sums, so the loop vectorizes (and rounds a little less).
-    var lanes = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
+    // Eight partial sums (lane j adds elements j, j + 8, …): one vector register's worth,
+    // so the loop is vectorized (and rounds a little less).
+    var lanes = SIMD8<T>()
     var i = 0
-    while i + 8 <= n {
-      lanes.0 += p[i]
-      lanes.1 += p[i + 1]
-      lanes.2 += p[i + 2]
-      lanes.3 += p[i + 3]
-      lanes.4 += p[i + 4]
-      lanes.5 += p[i + 5]
-      lanes.6 += p[i + 6]
-      lanes.7 += p[i + 7]
-      i += 8
+    while i &+ 8 <= n {
+      lanes += eight(p + i)
+      i &+= 8
     }
-    var s =
-      ((lanes.0 + lanes.1) + (lanes.2 + lanes.3)) + ((lanes.4 + lanes.5) + (lanes.6 + lanes.7))
+    var s = total(lanes)
     while i < n {
       s += p[i]
       i += 1

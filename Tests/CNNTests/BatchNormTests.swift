@@ -67,11 +67,16 @@ struct BatchNormTests {
     #expect(allClose(try layer(batch).sliced(axis: 0, 0..<1).scalars, y.scalars, tolerance: 0))
   }
 
-  @Test("the fused backward: first and second derivatives for x, γ and β; forward mode")
-  func derivatives() throws {
-    let x = sample([3, 2, 2, 3], seed: 0.15)
-    let gamma = sample([2], seed: 0.6)
-    let beta = sample([2], seed: 0.7)
+  @Test(
+    "the fused backward: first and second derivatives for x, γ and β; forward mode",
+    arguments: [
+      [3, 2, 2, 3],  // rows of 6: the two passes over the whole tensor
+      [2, 3, 4, 5],  // rows of 20 (two vectors and a tail): channel by channel
+    ])
+  func derivatives(shape: [Int]) throws {
+    let x = sample(shape, seed: 0.15)
+    let gamma = sample([shape[1]], seed: 0.6)
+    let beta = sample([shape[1]], seed: 0.7)
     let f = { (t: [Tensor]) in try t[0].batchNorm(weight: t[1], bias: t[2], training: true) }
     #expect(try gradcheck(f, inputs: [x, gamma, beta]).passed)
     let w = sample(x.shape, seed: 0.85)
@@ -81,6 +86,31 @@ struct BatchNormTests {
     let forward = try #require(try forwardJVP({ try f([$0, gamma, beta]) }, at: x, tangent: v))
     let reference = try jvpByDoubleVJP({ try f([$0, gamma, beta]) }, at: x, tangent: v)
     #expect(allClose(forward.scalars, reference.scalars, tolerance: 1e-10))
+  }
+
+  @Test(
+    "channel by channel and in two passes, the first-order gradients agree",
+    arguments: [DType.float32, .float64])
+  func channelByChannel(dtype: DType) throws {
+    // A contiguous cotangent takes the channel-by-channel kernel; the same values as a
+    // transposed view take the two passes over the whole tensor.
+    let shape = [5, 3, 4, 9]
+    let g = sample(shape, seed: 0.41).to(dtype)
+    let strided = try g.transposed(2, 3).contiguous().transposed(2, 3)
+    #expect(!strided.isContiguous && strided.scalars == g.scalars)
+    var results: [[[Double]]] = []
+    for seed in [g, strided] {
+      let x = try (sample(shape, seed: 0.23) * 3 + 2).to(dtype)
+      let gamma = sample([3], seed: 0.6).to(dtype)
+      let beta = sample([3], seed: 0.7).to(dtype)
+      for t in [x, gamma, beta] { t.requiresGrad = true }
+      try x.batchNorm(weight: gamma, bias: beta, training: true).backward(seed: seed)
+      results.append(try [x, gamma, beta].map { try #require($0.grad).scalars })
+    }
+    let tolerance = dtype == .float32 ? 1e-5 : 1e-12
+    for (fused, twoPass) in zip(results[0], results[1]) {
+      #expect(allClose(fused, twoPass, tolerance: tolerance))
+    }
   }
 
   @Test("a [N, C] input, channels last (the kept last axis takes the two-pass kernels)")
