@@ -14,7 +14,7 @@ public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Double) throws -> 
   }.squareRoot()
   let factor = maxNorm / (total + 1e-6)
   if factor < 1 {
-    try withoutGrad {
+    withoutGrad {
       for p in parameters { if let g = p.grad { p.grad = g * factor } }
     }
   }

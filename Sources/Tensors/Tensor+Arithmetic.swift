@@ -34,7 +34,7 @@ extension Tensor {
   public func adding(_ other: Tensor) throws -> Tensor {
     let (lhs, rhs) = (self, other)
     let shape = try Tensor.elementwiseShape("add", lhs, rhs)
-    return try Tensor.linear(
+    return Tensor.linear(
       "add", [lhs, rhs], apply: { xs in Tensor.zipped(.add, xs[0], xs[1], shape: shape) }
     ) { g in
       [g.unscattered(to: lhs), g.unscattered(to: rhs)]
@@ -46,7 +46,7 @@ extension Tensor {
   public func subtracting(_ other: Tensor) throws -> Tensor {
     let (lhs, rhs) = (self, other)
     let shape = try Tensor.elementwiseShape("subtract", lhs, rhs)
-    return try Tensor.linear(
+    return Tensor.linear(
       "subtract", [lhs, rhs], apply: { xs in Tensor.zipped(.subtract, xs[0], xs[1], shape: shape) }
     ) { g in
       [g.unscattered(to: lhs), (-g).unscattered(to: rhs)]

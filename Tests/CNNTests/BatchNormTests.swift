@@ -90,8 +90,8 @@ struct BatchNormTests {
 
   @Test(
     "channel by channel and in two passes, the first-order gradients agree",
-    arguments: [DType.float32, .float64])
-  func channelByChannel(dtype: DType) throws {
+    arguments: [DType.float32, .float64], ["γ and β", "neither", "γ frozen"])
+  func channelByChannel(dtype: DType, affine: String) throws {
     // A contiguous cotangent takes the channel-by-channel kernel; the same values as a
     // transposed view take the two passes over the whole tensor.
     let shape = [5, 3, 4, 9]
@@ -101,16 +101,27 @@ struct BatchNormTests {
     var results: [[[Double]]] = []
     for seed in [g, strided] {
       let x = try (sample(shape, seed: 0.23) * 3 + 2).to(dtype)
-      let gamma = sample([3], seed: 0.6).to(dtype)
-      let beta = sample([3], seed: 0.7).to(dtype)
-      for t in [x, gamma, beta] { t.requiresGrad = true }
+      let gamma = affine == "neither" ? nil : sample([3], seed: 0.6).to(dtype)
+      let beta = affine == "neither" ? nil : sample([3], seed: 0.7).to(dtype)
+      x.requiresGrad = true
+      gamma?.requiresGrad = affine == "γ and β"
+      beta?.requiresGrad = true
       try x.batchNorm(weight: gamma, bias: beta, training: true).backward(seed: seed)
-      results.append(try [x, gamma, beta].map { try #require($0.grad).scalars })
+      #expect(gamma.map { ($0.grad == nil) == (affine == "γ frozen") } ?? true)
+      results.append(try [x, gamma, beta].compactMap { try $0?.grad.map(\.scalars) })
     }
     let tolerance = dtype == .float32 ? 1e-5 : 1e-12
+    #expect(results[0].count == results[1].count)
     for (fused, twoPass) in zip(results[0], results[1]) {
       #expect(allClose(fused, twoPass, tolerance: tolerance))
     }
+    // The kernel itself takes the contiguous layout and declines the strided one.
+    let x = try (sample(shape, seed: 0.23) * 3 + 2).to(dtype)
+    let mean = try x.mean(axes: [0, 2, 3], keepingAxes: true)
+    let one = { (_: Int, _: Double, _: Double) in (a: 1.0, k: 0.0, b: 0.0) }
+    let copied = try #require(x.channelwiseGradient(weights: g, from: mean, coefficients: one))
+    #expect(copied.gradient.scalars == g.scalars)  // a = 1, k = b = 0: ȳ itself
+    #expect(x.channelwiseGradient(weights: strided, from: mean, coefficients: one) == nil)
   }
 
   @Test("a [N, C] input, channels last (the kept last axis takes the two-pass kernels)")
