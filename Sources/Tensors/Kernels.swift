@@ -214,35 +214,50 @@ struct RowWalk {
   /// row's first element (relative to the view's offset) and that element's row-major index.
   /// An odometer over the outer axes keeps the positions in step.
   @inline(__always)
-  func forEach(_ body: ([Int], Int) -> Void) {
+  func forEach(_ body: (UnsafePointer<Int>, Int) -> Void) {
     forEach(rows: 0..<(shape.reduce(1, *) / Swift.max(length, 1)), body)
   }
 
   /// `forEach` over the rows numbered `rows` only.
+  ///
+  /// The odometer lives in one scratch buffer — its digits, the positions handed to `body`,
+  /// and the strides laid out axis by axis — so that a row costs a few additions, not array
+  /// bookkeeping (which dominated tensors of short rows, such as a softmax over ten classes).
   @inline(__always)
-  func forEach(rows: Range<Int>, _ body: ([Int], Int) -> Void) {
+  func forEach(rows: Range<Int>, _ body: (UnsafePointer<Int>, Int) -> Void) {
     let rank = shape.count
+    let views = strides.count
     let inner = shape[rank - 1]
     guard !rows.isEmpty, inner > 0 else { return }
-    // The odometer's digits and positions at the first row.
-    var index = [Int](repeating: 0, count: rank)
-    var positions = [Int](repeating: 0, count: strides.count)
-    var rest = rows.lowerBound
-    for axis in stride(from: rank - 2, through: 0, by: -1) {
-      index[axis] = rest % shape[axis]
-      rest /= shape[axis]
-      for v in strides.indices { positions[v] += index[axis] * strides[v][axis] }
-    }
-    for row in rows {
-      body(positions, row * inner)
-      var axis = rank - 2
-      while axis >= 0 {
-        index[axis] += 1
-        for v in strides.indices { positions[v] += strides[v][axis] }
-        if index[axis] < shape[axis] { break }
-        for v in strides.indices { positions[v] -= strides[v][axis] * shape[axis] }
-        index[axis] = 0
-        axis -= 1
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: rank * (views + 2) + views) { buffer in
+      let index = buffer.baseAddress!  // the digits, one per axis
+      let extent = index + rank  // the shape
+      let positions = extent + rank  // one per view
+      let step = positions + views  // step[axis · views + v]: view v's stride along axis
+      for axis in 0..<rank {
+        (index[axis], extent[axis]) = (0, shape[axis])
+        for v in 0..<views { step[axis &* views &+ v] = strides[v][axis] }
+      }
+      for v in 0..<views { positions[v] = 0 }
+      // The digits and positions at the first row.
+      var rest = rows.lowerBound
+      for axis in stride(from: rank - 2, through: 0, by: -1) {
+        index[axis] = rest % shape[axis]
+        rest /= shape[axis]
+        for v in 0..<views { positions[v] &+= index[axis] &* step[axis &* views &+ v] }
+      }
+      for row in rows {
+        body(UnsafePointer(positions), row &* inner)
+        var axis = rank - 2
+        while axis >= 0 {
+          let axisSteps = step + axis &* views
+          index[axis] &+= 1
+          for v in 0..<views { positions[v] &+= axisSteps[v] }
+          if index[axis] < extent[axis] { break }
+          for v in 0..<views { positions[v] &-= axisSteps[v] &* extent[axis] }
+          index[axis] = 0
+          axis -= 1
+        }
       }
     }
   }
@@ -250,7 +265,7 @@ struct RowWalk {
   /// `forEach`, with the rows split between two cores when there are many elements: for
   /// bodies that write disjoint places for different rows.
   @inline(__always)
-  func forEachInParallel(_ body: ([Int], Int) -> Void) {
+  func forEachInParallel(_ body: (UnsafePointer<Int>, Int) -> Void) {
     let rows = shape.reduce(1, *) / Swift.max(length, 1)
     guard rows >= 2, rows * length >= parallelThreshold else {
       forEach(rows: 0..<rows, body)
