@@ -83,20 +83,46 @@ func apply<T: TensorScalar>(
   _ op: BinaryKernel, _ a: UnsafePointer<T>, _ aStep: Int, _ b: UnsafePointer<T>, _ bStep: Int,
   _ out: UnsafeMutablePointer<T>, _ n: Int
 ) {
+  apply(op, a, aStep, 0, b, bStep, 0, out, n, rows: 1)
+}
+
+/// `apply` over `rows` rows of `n` elements: row r reads `a` from `a + r·aRow` and `b` from
+/// `b + r·bRow` (each with its step) and writes `out + r·n`.
+///
+/// The operation and the operands' layout are chosen once, outside the rows, so that short
+/// rows (softmax's ten classes beside their per-row maximum) cost a loop, not a dispatch each.
+@inline(__always)
+func apply<T: TensorScalar>(
+  _ op: BinaryKernel, _ a: UnsafePointer<T>, _ aStep: Int, _ aRow: Int,
+  _ b: UnsafePointer<T>, _ bStep: Int, _ bRow: Int,
+  _ out: UnsafeMutablePointer<T>, _ n: Int, rows: Int
+) {
   @inline(__always) func loop(_ f: (T, T) -> T) {
     if aStep == 1 && bStep == 1 {
-      for i in 0..<n { out[i] = f(a[i], b[i]) }
+      for r in 0..<rows {
+        let (a, b, out) = (a + r &* aRow, b + r &* bRow, out + r &* n)
+        for i in 0..<n { out[i] = f(a[i], b[i]) }
+      }
     } else if aStep == 1 && bStep == 0 {
-      let y = b[0]
-      for i in 0..<n { out[i] = f(a[i], y) }
+      for r in 0..<rows {
+        let (a, y, out) = (a + r &* aRow, b[r &* bRow], out + r &* n)
+        for i in 0..<n { out[i] = f(a[i], y) }
+      }
     } else if aStep == 0 && bStep == 1 {
-      let x = a[0]
-      for i in 0..<n { out[i] = f(x, b[i]) }
+      for r in 0..<rows {
+        let (x, b, out) = (a[r &* aRow], b + r &* bRow, out + r &* n)
+        for i in 0..<n { out[i] = f(x, b[i]) }
+      }
     } else if aStep == 0 && bStep == 0 {
-      let value = f(a[0], b[0])
-      for i in 0..<n { out[i] = value }
+      for r in 0..<rows {
+        let (value, out) = (f(a[r &* aRow], b[r &* bRow]), out + r &* n)
+        for i in 0..<n { out[i] = value }
+      }
     } else {
-      for i in 0..<n { out[i] = f(a[i &* aStep], b[i &* bStep]) }
+      for r in 0..<rows {
+        let (a, b, out) = (a + r &* aRow, b + r &* bRow, out + r &* n)
+        for i in 0..<n { out[i] = f(a[i &* aStep], b[i &* bStep]) }
+      }
     }
   }
   switch op {
@@ -527,9 +553,23 @@ extension Tensor {
         let pa = UnsafePointer(a.storage.typed(T.self) + a.offset)
         let pb = UnsafePointer(b.storage.typed(T.self) + b.offset)
         let po = out.typed(T.self)
-        walk.forEachInParallel { positions, written in
-          apply(op, pa + positions[0], aStep, pb + positions[1], bStep, po + written, inner)
+        guard walk.shape.count == 2 else {
+          walk.forEachInParallel { positions, written in
+            apply(op, pa + positions[0], aStep, pb + positions[1], bStep, po + written, inner)
+          }
+          return
         }
+        // Two axes: the rows in one call, which picks the loop once for all of them.
+        let rows = walk.shape[0]
+        let (aRow, bRow) = (walk.strides[0][0], walk.strides[1][0])
+        func run(_ range: Range<Int>) {
+          let r = range.lowerBound
+          apply(
+            op, pa + r &* aRow, aStep, aRow, pb + r &* bRow, bStep, bRow, po + r &* inner, inner,
+            rows: range.count)
+        }
+        guard rows >= 2, rows * inner >= parallelThreshold else { return run(0..<rows) }
+        inParallel({ run(0..<rows / 2) }, { run(rows / 2..<rows) })
       }
       switch a.dtype {
       case .float32: run(Float.self)

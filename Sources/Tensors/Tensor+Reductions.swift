@@ -401,8 +401,35 @@ func reduceRows<T: TensorScalar>(
   into result: UnsafeMutablePointer<T>, count: Int, deviations: Deviations<T>? = nil
 ) {
   let inner = walk.length
+  /// Rows `rows` of a two-axis walk, each combined into its output (`outStep` 0) or into
+  /// an output row (`outStep` 1), with `kernel` known at compile time inside.
+  @inline(__always) func reduceTwoAxes(
+    _ kernel: ReduceKernel, rows: Range<Int>, into out: UnsafeMutablePointer<T>
+  ) {
+    let (inRow, outRow) = (walk.strides[0][0], walk.strides[1][0])
+    if outStep == 0 {
+      for r in rows {
+        let target = out + r &* outRow
+        target[0] = kernel.combine(target[0], reduceRow(kernel, source + r &* inRow, step, inner))
+      }
+    } else {
+      for r in rows {
+        let (row, target) = (source + r &* inRow, out + r &* outRow)
+        for i in 0..<inner { target[i] = kernel.combine(target[i], row[i &* step]) }
+      }
+    }
+  }
   func reduce(rows: Range<Int>, into out: UnsafeMutablePointer<T>) {
     out.initialize(repeating: kernel.identity(), count: count)
+    if deviations == nil && walk.shape.count == 2 {
+      // Two axes: the kernel is chosen once, not per row (softmax's rows are ten long).
+      switch kernel {
+      case .sum: reduceTwoAxes(.sum, rows: rows, into: out)
+      case .max: reduceTwoAxes(.max, rows: rows, into: out)
+      case .min: reduceTwoAxes(.min, rows: rows, into: out)
+      }
+      return
+    }
     walk.forEach(rows: rows) { positions, _ in
       let (row, target) = (source + positions[0], out + positions[1])
       if let deviations {  // Σ (x − c)², or Σ (x − c) w; c laid out as the output
@@ -568,11 +595,29 @@ func reduceRow<T: TensorScalar>(
       i += 1
     }
     return s
-  default:
-    var m: T = kernel.identity()
+  case .sum:
+    var s = T(0)
+    for i in 0..<n { s += p[i &* step] }
+    return s
+  case .max:
+    // One comparison per element: `!(x <= m)` holds when x is larger or NaN (m never is).
+    var m = -T.infinity
     for i in 0..<n {
-      m = kernel.combine(m, p[i * step])
-      if m.isNaN { break }
+      let x = p[i &* step]
+      if !(x <= m) {
+        m = x
+        if x.isNaN { break }
+      }
+    }
+    return m
+  case .min:
+    var m = T.infinity
+    for i in 0..<n {
+      let x = p[i &* step]
+      if !(x >= m) {
+        m = x
+        if x.isNaN { break }
+      }
     }
     return m
   }
