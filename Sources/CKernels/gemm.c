@@ -269,6 +269,81 @@ __attribute__((target("avx512f,avx2,fma"))) static void gemm_nt_avx512(
   }
 }
 
+/* Matrix–vector products (one row or one column of C): nothing to reuse, so nothing is
+ * packed — packing a 100 × 100 A for one column cost more than the product (a Hessian's
+ * hundred backward passes spent a third of their time there). Each element of C is either
+ * a dot product of two contiguous runs of k floats, or a sum of k scaled contiguous rows
+ * (an axpy per row); a run that is not contiguous is gathered first. AVX2 vectors of 8,
+ * four partial sums. */
+typedef float v8u __attribute__((vector_size(32), aligned(4)));
+
+__attribute__((target("avx2,fma"))) static float dot(const float *x, const float *y, long k) {
+  v8f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+  long p = 0;
+  for (; p + 32 <= k; p += 32) {
+    s0 += *(const v8u *)(x + p) * *(const v8u *)(y + p);
+    s1 += *(const v8u *)(x + p + 8) * *(const v8u *)(y + p + 8);
+    s2 += *(const v8u *)(x + p + 16) * *(const v8u *)(y + p + 16);
+    s3 += *(const v8u *)(x + p + 24) * *(const v8u *)(y + p + 24);
+  }
+  for (; p + 8 <= k; p += 8) s0 += *(const v8u *)(x + p) * *(const v8u *)(y + p);
+  v8f s = (s0 + s1) + (s2 + s3);
+  float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; p < k; p++) total += x[p] * y[p];
+  return total;
+}
+
+/* out[0..<n) = Σ_p x[p] · rows[p·ld + 0..<n). */
+__attribute__((target("avx2,fma"))) static void sum_of_rows(const float *x, const float *rows,
+                                                           long ld, long k, long n,
+                                                           float *out) {
+  memset(out, 0, sizeof(float) * (size_t)n);
+  for (long p = 0; p < k; p++) {
+    const float *row = rows + p * ld;
+    float s = x[p];
+    v8f sv = (v8f){0} + s;
+    long j = 0;
+    for (; j + 8 <= n; j += 8) *(v8u *)(out + j) += sv * *(const v8u *)(row + j);
+    for (; j < n; j++) out[j] += s * row[j];
+  }
+}
+
+/* The `count` elements `first[i · step]` as a contiguous run: in place when step is 1,
+ * else gathered into `scratch`. */
+static const float *run(const float *first, long step, long count, float *scratch) {
+  if (step == 1) return first;
+  for (long i = 0; i < count; i++) scratch[i] = first[i * step];
+  return scratch;
+}
+
+/* C = A·B or C += A·B when m or n is 1; returns 0 (nothing done) otherwise. */
+static int gemv(matrix_view a, matrix_view b, long m, long n, long k, int accumulate, float *c,
+                long ldc) {
+  if (m != 1 && n != 1) return 0;
+  /* A one-row C is the transposed product Cᵀ = Bᵀ·Aᵀ with one column: one code path. */
+  long rows = n == 1 ? m : n;
+  long out_step = n == 1 ? ldc : 1;
+  matrix_view matrix = n == 1 ? a : (matrix_view){b.base, b.ld, !b.transposed};
+  /* The vector: column 0 of B, or row 0 of A, with its step. */
+  const float *v = n == 1 ? b.base : a.base;
+  long v_step = n == 1 ? (b.transposed ? 1 : b.ld) : (a.transposed ? a.ld : 1);
+  float *scratch = malloc(sizeof(float) * (size_t)(k + rows));
+  if (!scratch) abort();
+  const float *x = run(v, v_step, k, scratch);
+  float *sums = scratch + k;
+  if (!matrix.transposed) { /* row i of the matrix is contiguous along p */
+    for (long i = 0; i < rows; i++) sums[i] = dot(matrix.base + i * matrix.ld, x, k);
+  } else { /* column p of the matrix is contiguous along i */
+    sum_of_rows(x, matrix.base, matrix.ld, k, rows, sums);
+  }
+  for (long i = 0; i < rows; i++) {
+    float *out = c + i * out_step;
+    *out = accumulate ? *out + sums[i] : sums[i];
+  }
+  free(scratch);
+  return 1;
+}
+
 /* The AVX-512 kernel for m rows: 12-row panels unless 8-row ones pad much less (measured:
  * the 8-row kernel runs at about 65 % of the 12-row one). */
 static int twelve_rows(long m) {
@@ -292,6 +367,7 @@ void gradbook_sgemm(int transposeA, int transposeB, long m, long n, long k, cons
     return;
   }
   matrix_view va = {a, lda, transposeA}, vb = {b, ldb, transposeB};
+  if (gemv(va, vb, m, n, k, accumulate, c, ldc)) return;
   int avx512 = gradbook_kernels_use_avx512();
   if (avx512 && transposeB && !transposeA && k >= 64 && (m <= 32 || n <= 32))
     gemm_nt_avx512(a, lda, b, ldb, m, n, k, accumulate, c, ldc);

@@ -133,6 +133,10 @@ struct MatMulKernelTests {
       ([Int](), 7, 5, 13), ([], 97, 300, 33), ([], 5, 7, 2100), ([], 130, 257, 130),
       ([3], 70, 50, 90), ([2, 3], 9, 20, 64), ([], 16, 196, 72), ([2], 30, 100, 9),
       ([], 8, 784, 9),
+      // Matrix–vector products (one column or one row of C), read without packing: k below,
+      // at and past the vector loops' 8 and 32; batched; a 1 × 1 result.
+      ([], 100, 100, 1), ([], 1, 100, 100), ([], 37, 5, 1), ([], 1, 7, 45), ([2], 1, 33, 40),
+      ([3], 20, 64, 1), ([], 1, 1, 1), ([], 1, 300, 1),
     ])
   func blocks(batch: [Int], m: Int, k: Int, n: Int) throws {
     var g = SeededGenerator(seed: UInt64(m * 1000 + n))
