@@ -42,6 +42,11 @@ struct GradbookBench: ParsableCommand {
   @Flag(name: .customLong("only-mnist"), help: "Only run the MNIST benchmarks.")
   var onlyMNIST = false
 
+  @Flag(
+    name: .customLong("only-higher-order"),
+    help: "Only run the higher-order benchmarks (a Hessian and a Hessian-vector product).")
+  var onlyHigherOrder = false
+
   @Flag(help: "Only time Chapter 6's CNN training step layer by layer.")
   var cnnProfile = false
 
@@ -90,6 +95,19 @@ struct GradbookBench: ParsableCommand {
             + String(
               format: " %10.1f  %10.1f", layer.forwardMicroseconds, layer.backwardMicroseconds))
       }
+      return
+    }
+    if onlyHigherOrder {
+      let higher = try higherOrderFigures(repetitions: repetitions)
+      print(
+        String(
+          format: "hessian of Σ tanh(Ax), n = 100: %.0f µs; hvp of an MLP loss: %.0f µs",
+          higher.hessianMicroseconds, higher.hvpMicroseconds))
+      results.append([
+        "name": "higher_order", "hessian_us": higher.hessianMicroseconds,
+        "hvp_us": higher.hvpMicroseconds,
+      ])
+      try write(results, core: core, threads: threads, coretype: coretype)
       return
     }
     if onlyMNIST {
