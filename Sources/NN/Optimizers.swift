@@ -25,6 +25,25 @@ extension Optimizer {
   public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
 }
 
+/// Two elementwise updates, `first` then `second`, applied to each element in turn: one
+/// pass over memory instead of two.
+struct Sequenced<First: ElementwiseUpdate, Second: ElementwiseUpdate>: ElementwiseUpdate {
+  let first: First
+  let second: Second
+
+  init(_ first: First, _ second: Second) { (self.first, self.second) = (first, second) }
+
+  func update<T: TensorScalar>(_ p: inout T, gradient: T, state a: inout T, _ b: inout T) {
+    first.update(&p, gradient: gradient, state: &a, &b)
+    second.update(&p, gradient: gradient, state: &a, &b)
+  }
+}
+
+/// The update that changes nothing.
+struct NoUpdate: ElementwiseUpdate {
+  func update<T: TensorScalar>(_: inout T, gradient _: T, state _: inout T, _: inout T) {}
+}
+
 /// A zero tensor shaped like each of `parameters`.
 func zerosLike(_ parameters: [Tensor]) -> [Tensor] {
   parameters.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
@@ -42,10 +61,8 @@ struct SGDStep: ElementwiseUpdate {
     let (lr, mu, decay) = (T(learningRate), T(momentum), T(weightDecay))
     // exercise 5.3: An SGD-momentum step
     var g = gradient + decay * p
-    if mu != 0 {
-      b = isFirstStep ? g : mu * b + g
-      g = nesterov ? g + mu * b : b
-    }
+    b = isFirstStep ? g : mu * b + g
+    g = nesterov ? g + mu * b : b
     p -= lr * g
     // end exercise 5.3
   }
@@ -96,7 +113,10 @@ public final class SGD: Optimizer {
       weightDecay: weightDecay, isFirstStep: stepCount == 1)
     for (p, buffer) in zip(parameters, buffers) {
       guard let gradient = p.grad else { continue }
-      try p.update(by: rule, gradient: gradient, state: [buffer], op: "SGD.step")
+      // With μ = 0 the formula's b is g itself: a scratch value, not the buffer, which
+      // stays zero (PyTorch keeps none).
+      try p.update(
+        by: rule, gradient: gradient, state: momentum == 0 ? [] : [buffer], op: "SGD.step")
     }
   }
 
@@ -147,14 +167,18 @@ public final class Adam: Optimizer {
   }
 
   /// One update of every parameter that has a gradient.
-  public func step() throws {
+  public func step() throws { try step(after: NoUpdate(), op: "Adam.step") }
+
+  /// One step, each element first updated by `first` (AdamW's decay) in the same pass over
+  /// memory; errors name `op`.
+  func step(after first: some ElementwiseUpdate, op: String) throws {
     stepCount += 1
     let rule = AdamStep(
       learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay,
       step: stepCount)
     for (p, (m, v)) in zip(parameters, moments) {
       guard let gradient = p.grad else { continue }
-      try p.update(by: rule, gradient: gradient, state: [m, v], op: "Adam.step")
+      try p.update(by: Sequenced(first, rule), gradient: gradient, state: [m, v], op: op)
     }
   }
 
@@ -173,8 +197,8 @@ public final class Adam: Optimizer {
 /// One Adam step of one element, with moments `m` and `v`.
 struct AdamStep: ElementwiseUpdate {
   let learningRate, beta1, beta2, epsilon, weightDecay: Double
-  /// 1 / (1 − β₁ᵗ) and 1 / √(1 − β₂ᵗ) at step t ≥ 1: the bias corrections, computed once per
-  /// step (so that the loop multiplies instead of dividing).
+  /// c₁ = 1 / (1 − β₁ᵗ) and c₂ = 1 / √(1 − β₂ᵗ) at step t ≥ 1: the bias corrections,
+  /// computed once per step.
   let inverseCorrection1, inverseRootCorrection2: Double
 
   init(
@@ -193,9 +217,11 @@ struct AdamStep: ElementwiseUpdate {
     let g = gradient + decay * p
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * g * g
-    let mHat = m * T(inverseCorrection1)  // m / (1 − β₁ᵗ)
-    let rootVHat = v.squareRoot() * T(inverseRootCorrection2)  // √(v / (1 − β₂ᵗ))
-    p -= T(learningRate) * mHat / (rootVHat + T(epsilon))
+    // η·m̂ / (√v̂ + ε), with m̂ = m·c₁ and √v̂ = √v·c₂, is (η·c₁/c₂)·m / (√v + ε/c₂): the
+    // corrections folded into two constants, one square root and one division per element.
+    let stepSize = T(learningRate * inverseCorrection1 / inverseRootCorrection2)
+    let correctedEpsilon = T(epsilon / inverseRootCorrection2)
+    p -= stepSize * m / (v.squareRoot() + correctedEpsilon)
     // end exercise 5.4
   }
 }
@@ -244,14 +270,12 @@ public final class AdamW: Optimizer {
   /// The number of steps taken.
   public var stepCount: Int { adam.stepCount }
 
-  /// Decays every parameter that has a gradient, then takes Adam's step.
+  /// Decays every parameter that has a gradient, then takes Adam's step: both in one pass,
+  /// element by element.
   public func step() throws {
-    let decay = DecoupledDecay(learningRate: learningRate, weightDecay: weightDecay)
-    for p in parameters {
-      guard let gradient = p.grad else { continue }
-      try p.update(by: decay, gradient: gradient, op: "AdamW.step")
-    }
-    try adam.step()
+    try adam.step(
+      after: DecoupledDecay(learningRate: learningRate, weightDecay: weightDecay),
+      op: "AdamW.step")
   }
 
   /// Adam's moment buffers, for checkpoints.

@@ -27,6 +27,18 @@ struct OptimizersTests {
     #expect(error?.op == "SGD.step" && error?.message.contains("[3]") == true)
   }
 
+  @Test("plain SGD (momentum 0) takes p − η·g and leaves its momentum buffer at zero")
+  func plainSGD() throws {
+    let p = parameter([1, 2], gradient: [0.5, -1])
+    let optimizer = SGD([p], learningRate: 0.1)
+    for step in 1...2 {
+      try optimizer.step()
+      #expect(
+        allClose(p.scalars, [1 - 0.05 * Double(step), 2 + 0.1 * Double(step)], tolerance: 1e-12))
+    }
+    #expect(optimizer.buffers[0].scalars == [0, 0])
+  }
+
   @Test("Float32 parameters step like Float64 ones")
   func float32() throws {
     let p = Tensor([1, 2], dtype: .float32)
