@@ -268,11 +268,24 @@ public struct TensorRow: RandomAccessCollection {
   /// The largest element (nil for an empty row); NaN if any element is NaN.
   @inlinable public func max() -> Double? {
     guard count > 0 else { return nil }
-    var best = element(0)
-    for i in 1..<count {
-      let x = element(i)
-      if x > best || x.isNaN { best = x }
+    // The dtype chosen once, outside the loop; a NaN ends it.
+    @inline(__always) func largest<T: BinaryFloatingPoint>(_: T.Type) -> Double {
+      let p = base.assumingMemoryBound(to: T.self)
+      var best = p[0]
+      if best.isNaN { return Double(best) }
+      for i in 1..<count where !(p[i] <= best) {
+        best = p[i]
+        if best.isNaN { break }
+      }
+      return Double(best)
     }
-    return best
+    switch dtype {
+    case .float32: return largest(Float.self)
+    case .float64: return largest(Double.self)
+    case .int64:
+      var best = element(0)
+      for i in 1..<count { best = Swift.max(best, element(i)) }
+      return best
+    }
   }
 }
