@@ -135,6 +135,7 @@ func opTable(repetitions: Int, only filter: String? = nil) throws -> [OpRow] {
   // Optimizer steps on one (128, 784) parameter (one core: below the two-core threshold).
   let steps: [(String, (Tensor) -> Optimizer)] = [
     ("SGD step, momentum 0.9 (128,784)", { SGD([$0], learningRate: 0.01, momentum: 0.9) }),
+    ("SGD step, no momentum (128,784)", { SGD([$0], learningRate: 0.01) }),
     ("Adam step (128,784)", { Adam([$0]) }),
     ("AdamW step (128,784)", { AdamW([$0]) }),
   ]

@@ -71,13 +71,15 @@ extension Tensor {
           rule.update(&p[i], gradient: grad[i], state: &first[i], &second[i])
         }
       } else if let first {
-        var unused = T.zero
         for i in from..<(from + n) {
+          var unused = T.zero  // a fresh zero per element: no value carried from the last one
           rule.update(&p[i], gradient: grad[i], state: &first[i], &unused)
         }
       } else {
-        var (unused1, unused2) = (T.zero, T.zero)
         for i in from..<(from + n) {
+          // Fresh per element: a scratch written by one element and read by the next would
+          // chain the loop into a serial recurrence (SGD without momentum ran 8x slower).
+          var (unused1, unused2) = (T.zero, T.zero)
           rule.update(&p[i], gradient: grad[i], state: &unused1, &unused2)
         }
       }
