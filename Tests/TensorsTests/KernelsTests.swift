@@ -171,6 +171,53 @@ struct RowKernelsTests {
   }
 
   @Test(
+    "two-axis reductions (rows picked once): max and min take a NaN first, inside or last",
+    arguments: [DType.float64, .float32])
+  func twoAxisReductions(dtype: DType) throws {
+    var g = SeededGenerator(seed: 33)
+    let base = (0..<40).map { _ in Double(Int.random(in: -20...20, using: &g)) / 4 }
+    for position in [0, 13, 39] {  // row 0 first, row 1 inside, row 3 last (of [4, 10])
+      var values = base
+      values[position] = .nan
+      for layout in [0, 1] {  // contiguous, stored transposed
+        let x = try laidOut(values, shape: [4, 10], layout: layout, dtype: dtype)
+        for axis in [0, 1] {
+          let kept = axis == 0 ? 10 : 4
+          func column(_ o: Int) -> [Double] {
+            axis == 0 ? (0..<4).map { values[$0 * 10 + o] } : (0..<10).map { values[o * 10 + $0] }
+          }
+          let hasNaN = (0..<kept).map { column($0).contains { $0.isNaN } }
+          let what = "NaN at \(position), layout \(layout), axis \(axis), \(dtype)"
+          for (got, pick) in [
+            (try x.max(axes: [axis]).scalars, { (c: [Double]) in c.max()! }),
+            (try x.min(axes: [axis]).scalars, { (c: [Double]) in c.min()! }),
+          ] {
+            for o in 0..<kept {
+              let expected = hasNaN[o] ? Double.nan : pick(column(o))
+              #expect(expected.isNaN ? got[o].isNaN : got[o] == expected, "\(what), slot \(o)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test("a two-axis reduction large enough to split over both cores equals one core's")
+  func largeTwoAxisReduction() throws {
+    var g = SeededGenerator(seed: 34)
+    let values = (0..<(1100 * 1000)).map { _ in Double(Int.random(in: -8...8, using: &g)) }
+    let x = try Tensor(values, shape: [1100, 1000], dtype: .float64)
+    let rows = try x.sum(axes: [1]).scalars
+    let columns = try x.max(axes: [0]).scalars
+    for r in [0, 549, 550, 1099] {
+      #expect(rows[r] == values[(r * 1000)..<((r + 1) * 1000)].reduce(0, +), "row \(r)")
+    }
+    for c in [0, 499, 999] {
+      #expect(columns[c] == (0..<1100).map { values[$0 * 1000 + c] }.max()!, "column \(c)")
+    }
+  }
+
+  @Test(
     "sum, max and min over every set of axes of a transposed 4-d view equal a naive loop",
     arguments: [DType.float64, .float32])
   func reductions(dtype: DType) throws {

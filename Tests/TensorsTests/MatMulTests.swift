@@ -134,13 +134,14 @@ struct MatMulKernelTests {
       ([3], 70, 50, 90), ([2, 3], 9, 20, 64), ([], 16, 196, 72), ([2], 30, 100, 9),
       ([], 8, 784, 9),
       // Matrix–vector products (one column or one row of C), read without packing: k below,
-      // at and past the vector loops' 8 and 32; batched; a 1 × 1 result.
+      // at and past the vector loops' 8 and 32; batched; a 1 × 1 result; one row split by
+      // columns over both cores.
       ([], 100, 100, 1), ([], 1, 100, 100), ([], 37, 5, 1), ([], 1, 7, 45), ([2], 1, 33, 40),
-      ([3], 20, 64, 1), ([], 1, 1, 1), ([], 1, 300, 1),
+      ([3], 20, 64, 1), ([], 1, 1, 1), ([], 1, 300, 1), ([], 1, 2048, 128),
     ])
   func blocks(batch: [Int], m: Int, k: Int, n: Int) throws {
     var g = SeededGenerator(seed: UInt64(m * 1000 + n))
-    for (layoutA, layoutB) in [(0, 0), (1, 0), (0, 1), (1, 1), (4, 2), (5, 3)] {
+    for (layoutA, layoutB) in [(0, 0), (1, 0), (0, 1), (1, 1), (2, 0), (2, 1), (4, 2), (5, 3)] {
       let count = batch.reduce(1, *)
       let va = (0..<(count * m * k)).map { _ in Double.random(in: -2...2, using: &g) }
       let vb = (0..<(count * k * n)).map { _ in Double.random(in: -2...2, using: &g) }
