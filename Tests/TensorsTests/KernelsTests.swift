@@ -132,29 +132,32 @@ struct RowKernelsTests {
 
   @Test("zips, maps and copies of large strided views, split across both cores, are exact")
   func largeStridedViews() throws {
+    // 1,100,000 elements: past the 1,048,576 above which these loops split over two cores.
+    let (height, width) = (1100, 1000)
     var g = SeededGenerator(seed: 31)
-    let values = (0..<(600 * 500)).map { _ in Double.random(in: -2...2, using: &g) }
-    let rows = (0..<600).map { _ in Double.random(in: -2...2, using: &g) }
+    let values = (0..<(height * width)).map { _ in Double.random(in: -2...2, using: &g) }
+    let rows = (0..<height).map { _ in Double.random(in: -2...2, using: &g) }
     for dtype in [DType.float32, .float64] {
-      let a = try laidOut(values, shape: [600, 500], layout: 1, dtype: dtype)  // transposed
-      let b = try Tensor(rows, shape: [600, 1], dtype: dtype).expandedKeptAxes(to: [600, 500])
-      let product = Tensor.zipped(.multiply, a, b, shape: [600, 500]).scalars
+      let shape = [height, width]
+      let a = try laidOut(values, shape: shape, layout: 1, dtype: dtype)  // transposed
+      let b = try Tensor(rows, shape: [height, 1], dtype: dtype).expandedKeptAxes(to: shape)
+      let product = Tensor.zipped(.multiply, a, b, shape: shape).scalars
       let stored = a.scalars
-      let factor = (0..<600).map { dtype == .float32 ? Double(Float(rows[$0])) : rows[$0] }
+      let factor = (0..<height).map { dtype == .float32 ? Double(Float(rows[$0])) : rows[$0] }
       let exact = (0..<stored.count).map { i in
         dtype == .float32
-          ? Double(Float(stored[i]) * Float(factor[i / 500])) : stored[i] * factor[i / 500]
+          ? Double(Float(stored[i]) * Float(factor[i / width])) : stored[i] * factor[i / width]
       }
       #expect(product == exact)
-      let sliced = try laidOut(values, shape: [600, 500], layout: 2, dtype: dtype)  // step 2
+      let sliced = try laidOut(values, shape: shape, layout: 2, dtype: dtype)  // step 2
       #expect(sliced.mapped(.negate).scalars == sliced.scalars.map { -$0 })
-      let permuted = try Tensor(values, shape: [60, 50, 100], dtype: dtype).permuted([2, 0, 1])
+      let permuted = try Tensor(values, shape: [110, 100, 100], dtype: dtype).permuted([2, 0, 1])
       let copy = permuted.contiguous().scalars
-      let source = try Tensor(values, shape: [60, 50, 100], dtype: dtype).scalars
+      let source = try Tensor(values, shape: [110, 100, 100], dtype: dtype).scalars
       #expect(
         (0..<copy.count).allSatisfy { i in
-          let (k, rest) = (i / 3000, i % 3000)
-          return copy[i] == source[(rest / 50) * 5000 + (rest % 50) * 100 + k]
+          let (k, rest) = (i / 11_000, i % 11_000)
+          return copy[i] == source[(rest / 100) * 10_000 + (rest % 100) * 100 + k]
         })
     }
   }
