@@ -39,6 +39,17 @@ struct OptimizersTests {
     #expect(optimizer.buffers[0].scalars == [0, 0])
   }
 
+  @Test("AdamW's one-pass step names itself on a bad gradient and leaves the parameter as it was")
+  func adamWError() throws {
+    let p = parameter([1, 2], gradient: [1, 1])
+    p.grad = Tensor([1.0, 2, 3], dtype: .float64)
+    let optimizer = AdamW([p], learningRate: 0.1, weightDecay: 0.5)
+    let error = #expect(throws: TensorError.self) { try optimizer.step() }
+    #expect(error?.op == "AdamW.step" && error?.message.contains("[3]") == true)
+    #expect(p.scalars == [1, 2])
+    #expect(optimizer.namedState().allSatisfy { $0.tensor.scalars == [0, 0] })
+  }
+
   @Test("Float32 parameters step like Float64 ones")
   func float32() throws {
     let p = Tensor([1, 2], dtype: .float32)
