@@ -107,16 +107,17 @@ public final class SGD: Optimizer {
 
   /// One update of every parameter that has a gradient.
   public func step() throws {
+    // With μ = 0 the formula's b is g itself: a scratch value, not the buffer, which
+    // stays zero (PyTorch keeps none).
+    let states = buffers.map { momentum == 0 ? [] : [$0] }
+    try checkGradients(of: parameters, states: states, op: "SGD.step")
     stepCount += 1
     let rule = SGDStep(
       learningRate: learningRate, momentum: momentum, nesterov: nesterov,
       weightDecay: weightDecay, isFirstStep: stepCount == 1)
-    for (p, buffer) in zip(parameters, buffers) {
+    for (p, state) in zip(parameters, states) {
       guard let gradient = p.grad else { continue }
-      // With μ = 0 the formula's b is g itself: a scratch value, not the buffer, which
-      // stays zero (PyTorch keeps none).
-      try p.update(
-        by: rule, gradient: gradient, state: momentum == 0 ? [] : [buffer], op: "SGD.step")
+      try p.update(by: rule, gradient: gradient, state: state, op: "SGD.step")
     }
   }
 
@@ -172,6 +173,7 @@ public final class Adam: Optimizer {
   /// One step, each element first updated by `first` (AdamW's decay) in the same pass over
   /// memory; errors name `op`.
   func step(after first: some ElementwiseUpdate, op: String) throws {
+    try checkGradients(of: parameters, states: moments.map { [$0.m, $0.v] }, op: op)
     stepCount += 1
     let rule = AdamStep(
       learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay,
@@ -283,4 +285,14 @@ public final class AdamW: Optimizer {
 
   /// Restores the step count from a checkpoint.
   public func restore(stepCount: Int) { adam.restore(stepCount: stepCount) }
+}
+
+/// Throws, naming `op`, if any parameter's gradient or state does not fit it: checked for
+/// every parameter before a step changes any, so a bad gradient leaves all of them, their
+/// state and the step count as they were.
+func checkGradients(of parameters: [Tensor], states: [[Tensor]], op: String) throws {
+  for (p, state) in zip(parameters, states) {
+    guard let gradient = p.grad else { continue }
+    try p.checkUpdate(gradient: gradient, state: state, op: op)
+  }
 }

@@ -28,7 +28,7 @@ extension Tensor {
     by rule: some ElementwiseUpdate, gradient: Tensor, state: [Tensor] = [],
     op: String = "update"
   ) throws {
-    try checkUpdate(gradient: gradient, state: state, op: op)
+    try beginUpdate(gradient: gradient, state: state, op: op)
     switch dtype {
     case .float32: updateElements(Float.self, rule, gradient, state)
     case .float64: updateElements(Double.self, rule, gradient, state)
@@ -36,8 +36,17 @@ extension Tensor {
     }
   }
 
+  /// Checks the operands of an update, then marks the storage changed: a tape that saved
+  /// this tensor then sees that its elements moved.
   @usableFromInline
-  func checkUpdate(gradient: Tensor, state: [Tensor], op: String) throws {
+  func beginUpdate(gradient: Tensor, state: [Tensor], op: String) throws {
+    try checkUpdate(gradient: gradient, state: state, op: op)
+    storage.version &+= 1  // the update changes the elements in place
+  }
+
+  /// Throws what `update(by:gradient:state:op:)` would throw for these operands, changing
+  /// nothing: an optimizer checks every parameter before it updates any.
+  package func checkUpdate(gradient: Tensor, state: [Tensor], op: String) throws {
     let operands = [gradient] + state
     guard isContiguous, state.count <= 2, state.allSatisfy(\.isContiguous),
       operands.allSatisfy({ $0.shape == shape && $0.dtype == dtype })
@@ -48,7 +57,6 @@ extension Tensor {
           + "\(describe(gradient.shape)) \(gradient.dtype) and \(state.count) state buffers "
           + state.map { "\(describe($0.shape)) \($0.dtype)" }.joined(separator: ", "))
     }
-    storage.version &+= 1  // the update changes the elements in place
   }
 
   @inlinable

@@ -50,6 +50,32 @@ struct OptimizersTests {
     #expect(optimizer.namedState().allSatisfy { $0.tensor.scalars == [0, 0] })
   }
 
+  @Test(
+    "a bad gradient on a later parameter changes nothing: earlier parameters, state, step count",
+    arguments: ["SGD.step", "Adam.step", "AdamW.step"])
+  func badGradientChangesNothing(op: String) throws {
+    let first = parameter([1, 2], gradient: [0.5, -1])
+    let second = parameter([3, 4], gradient: [1, 1])
+    let optimizer: any Optimizer =
+      switch op {
+      case "SGD.step": SGD([first, second], learningRate: 0.1, momentum: 0.9)
+      case "Adam.step": Adam([first, second], learningRate: 0.1)
+      default: AdamW([first, second], learningRate: 0.1, weightDecay: 0.5)
+      }
+    try optimizer.step()  // one good step, so that the state is not all zeros
+    let before = (first.scalars, second.scalars, optimizer.namedState().map(\.tensor.scalars))
+    second.grad = Tensor([1.0, 2, 3], dtype: .float64)
+    let error = #expect(throws: TensorError.self) { try optimizer.step() }
+    #expect(error?.op == op)
+    #expect(first.scalars == before.0 && second.scalars == before.1)
+    #expect(optimizer.namedState().map(\.tensor.scalars) == before.2)
+    #expect(optimizer.stepCount == 1)
+    // Mended, the next step is step 2, as if the failed one had not been tried.
+    second.grad = Tensor([1.0, 1], dtype: .float64)
+    try optimizer.step()
+    #expect(optimizer.stepCount == 2)
+  }
+
   @Test("Float32 parameters step like Float64 ones")
   func float32() throws {
     let p = Tensor([1, 2], dtype: .float32)
